@@ -150,14 +150,15 @@ def is_ready(settings: Settings) -> bool:
 
 def cluster(settings: Settings, connect_timeout: float = 10.0) -> Cluster:
     """A driver Cluster for the local node, configured so the driver does not warn or guess."""
-    from cassandra.cluster import Cluster
+    from cassandra.cluster import EXEC_PROFILE_DEFAULT, Cluster, ExecutionProfile
     from cassandra.policies import DCAwareRoundRobinPolicy
 
+    profile = ExecutionProfile(load_balancing_policy=DCAwareRoundRobinPolicy(local_dc=LOCAL_DC))
     return Cluster(
         [settings.host],
         port=settings.cassandra_port,
         protocol_version=5,  # Cassandra 5.0 speaks v5; pinning skips the downgrade dance
-        load_balancing_policy=DCAwareRoundRobinPolicy(local_dc=LOCAL_DC),
+        execution_profiles={EXEC_PROFILE_DEFAULT: profile},
         connect_timeout=connect_timeout,
         control_connection_timeout=connect_timeout,
     )
