@@ -1,0 +1,1 @@
+"""Faust agents: the stream processors of the topology."""

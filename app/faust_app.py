@@ -1,0 +1,31 @@
+"""The Faust application: one place that turns settings into a configured `faust.App`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import faust
+
+from app import settings
+
+
+def create_app(app_id: str = settings.APP_ID, **overrides: Any) -> faust.App:
+    """Exactly-once processing and RocksDB tables: the settings a matching engine needs.
+
+    Tests and tools pass overrides (another id, data dir, port) and keep everything else.
+    """
+    options: dict[str, Any] = {
+        "broker": settings.BROKER,
+        "store": settings.STORE,
+        "processing_guarantee": "exactly_once",
+        "topic_partitions": settings.TOPIC_PARTITIONS,
+        "topic_replication_factor": 1,
+        "datadir": settings.DATA_DIR,
+        "web_port": settings.WEB_PORT,
+        "web_host": settings.WEB_HOST,
+        "consumer_auto_offset_reset": "earliest",
+        "producer_acks": -1,
+    }
+    options.update(overrides)
+    return faust.App(app_id, **options)
+

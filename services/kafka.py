@@ -1,0 +1,170 @@
+"""A single-node Apache Kafka (KRaft, broker + controller in one JVM) from Maven Central jars."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import logging
+import string
+import subprocess
+import time
+import uuid
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import TopicAlreadyExistsError
+
+from app import settings as app_settings
+from services.config import CONF_DIR, MAVEN_DIR, Settings
+from services.jvm import (
+    JavaProcess,
+    ServiceError,
+    ensure_ports_free,
+    port_open,
+    resolve_classpath,
+)
+
+log = logging.getLogger(__name__)
+
+PROBE_TOPIC = "_services-probe"
+JVM_FLAGS = (
+    "-XX:+UseG1GC", "-XX:MaxGCPauseMillis=20", "-XX:InitiatingHeapOccupancyPercent=35",
+    "-XX:+ExplicitGCInvokesConcurrent", "-XX:ParallelGCThreads=2", "-XX:ConcGCThreads=1",
+    "-Djava.awt.headless=true",
+)
+
+
+def classpath(settings: Settings) -> str:
+    return resolve_classpath(MAVEN_DIR / "kafka.xml", settings.service_dir("kafka") / "classpath.txt")
+
+
+def bootstrap(settings: Settings) -> str:
+    return f"{settings.host}:{settings.kafka_port}"
+
+
+def _process(settings: Settings) -> JavaProcess:
+    return JavaProcess("kafka", settings.service_dir("kafka"))
+
+
+def _render_config(settings: Settings) -> str:
+    """Write server.properties for this run; returns its path."""
+    workdir = settings.service_dir("kafka")
+    template = string.Template((CONF_DIR / "kafka-server.properties").read_text())
+    path = workdir / "server.properties"
+    path.write_text(template.substitute(
+        host=settings.host, advertised_host=settings.host, port=settings.kafka_port,
+        controller_port=settings.kafka_controller_port, data_dir=workdir / "data",
+        partitions=settings.topic_partitions,
+    ))
+    return str(path)
+
+
+def _java_args(settings: Settings, main: str, *args: str, log_config: str) -> list[str]:
+    logs = settings.service_dir("kafka") / "logs"
+    return [
+        f"-Xms{settings.kafka_heap}", f"-Xmx{settings.kafka_heap}", *JVM_FLAGS,
+        f"-Dlog4j2.configurationFile={CONF_DIR / log_config}", f"-Dkafka.logs.dir={logs}",
+        "-cp", classpath(settings), main, *args,
+    ]
+
+
+def _format_storage(settings: Settings, config: str) -> None:
+    """KRaft needs its log dir formatted with a cluster id once; later starts keep the data."""
+    if (settings.service_dir("kafka") / "data" / "meta.properties").exists():
+        return
+    cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode()
+    result = subprocess.run(
+        ["java", *_java_args(settings, "kafka.tools.StorageTool", "format", "-t", cluster_id,
+                             "-c", config, "--ignore-formatted",
+                             log_config="tools-log4j2.properties")],
+        capture_output=True, text=True, check=False,
+    )
+    if result.returncode != 0:
+        raise ServiceError(f"formatting Kafka storage failed:\n{result.stdout}{result.stderr}")
+
+
+async def _round_trip(servers: str) -> None:
+    """Produce one record and read it back: the broker answers for real, not just its port."""
+    marker = uuid.uuid4().hex.encode()
+    producer = AIOKafkaProducer(bootstrap_servers=servers, request_timeout_ms=5000)
+    try:
+        await producer.start()
+        meta = await producer.send_and_wait(PROBE_TOPIC, marker)
+    finally:
+        await producer.stop()
+    consumer = AIOKafkaConsumer(bootstrap_servers=servers, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        tp = TopicPartition(PROBE_TOPIC, meta.partition)
+        consumer.assign([tp])
+        consumer.seek(tp, meta.offset)
+        batch = await consumer.getmany(tp, timeout_ms=5000)
+        if marker not in [record.value for record in batch.get(tp, [])]:
+            raise ServiceError("Kafka accepted a record but did not return it")
+    finally:
+        await consumer.stop()
+
+
+def is_ready(settings: Settings) -> bool:
+    if not port_open(settings.host, settings.kafka_port):
+        return False
+    try:
+        asyncio.run(asyncio.wait_for(_round_trip(bootstrap(settings)), 15))
+    except Exception as exc:
+        log.debug("kafka round trip failed: %s", exc)
+        return False
+    return True
+
+
+async def _create_topics(servers: str, names: list[str], partitions: int) -> None:
+    admin = AIOKafkaAdminClient(bootstrap_servers=servers)
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+        missing = [NewTopic(name, partitions, 1) for name in names if name not in existing]
+        if missing:
+            try:
+                await admin.create_topics(missing)
+            except TopicAlreadyExistsError:
+                pass
+    finally:
+        await admin.close()
+
+
+def create_topics(settings: Settings, names: list[str] | None = None) -> None:
+    """Create the engine's topics with the configured partition count, if missing."""
+    wanted = list(names or app_settings.PUBLIC_TOPICS)
+    asyncio.run(_create_topics(bootstrap(settings), wanted, settings.topic_partitions))
+
+
+def start(settings: Settings) -> dict:
+    """Start the broker unless it already answers; wait for a real round trip; create topics."""
+    proc = _process(settings)
+    if proc.is_running() and is_ready(settings):
+        create_topics(settings)
+        return {"cold_start_s": 0.0, "rss_bytes": proc.rss_bytes() or 0}
+    ensure_ports_free(settings.host, [settings.kafka_port, settings.kafka_controller_port], "kafka")
+    config = _render_config(settings)
+    began = time.monotonic()
+    _format_storage(settings, config)
+    proc.start(_java_args(settings, "kafka.Kafka", config, log_config="kafka-log4j2.properties"))
+    proc.wait_until(lambda: is_ready(settings), settings.start_timeout, "answer a round trip")
+    cold_start = time.monotonic() - began
+    create_topics(settings)
+    return {"cold_start_s": round(cold_start, 1), "rss_bytes": proc.rss_bytes() or 0}
+
+
+def stop(settings: Settings) -> None:
+    _process(settings).stop()
+
+
+def kill(settings: Settings) -> None:
+    _process(settings).kill()
+
+
+def status(settings: Settings) -> str:
+    proc = _process(settings)
+    if not proc.is_running():
+        return "kafka: stopped"
+    state = "ready" if is_ready(settings) else "not answering"
+    return f"kafka: pid {proc.pid}, {state} on {bootstrap(settings)}, rss {proc.rss_bytes()} B"

@@ -1,0 +1,1 @@
+"""Faust tables: the changelog-backed state the agents keep."""

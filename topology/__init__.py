@@ -1,0 +1,1 @@
+"""The topology: which topics feed which agents, readable in one file."""
