@@ -1,0 +1,372 @@
+"""One symbol's order book and its matching rules (the pure core).
+
+``OrderBook.apply(command, now)`` runs one validated command: the stateful
+checks (duplicate id, unknown order, owner), then price-time matching with
+self-trade prevention. It returns an ``ApplyResult`` holding the events in
+publishing order and, on demand, the state delta for a changelog.
+"""
+
+import hashlib
+import json
+from collections.abc import Iterable
+
+from engine.clock import Micros, format_iso
+from engine.commands import (
+    BUY,
+    FOK,
+    IOC,
+    MARKET,
+    AmendOrder,
+    CancelOrder,
+    Command,
+    NewOrder,
+)
+from engine.config import DEFAULT_DEDUP_WINDOW, DEFAULT_SPEC, SymbolSpec
+from engine.dedup import DedupWindow
+from engine.events import (
+    ACCEPTED,
+    AMENDED,
+    CANCELLED,
+    EXPIRED,
+    FILLED,
+    FOK_UNFILLABLE,
+    IOC_REMAINDER,
+    NO_LIQUIDITY,
+    PARTIALLY_FILLED,
+    SELF_TRADE,
+    OrderEvent,
+    Trade,
+)
+from engine.orders import Order
+from engine.prices import tick_formatter
+from engine.rejections import DUPLICATE_ORDER_ID, NOT_OWNER, UNKNOWN_ORDER, Rejection
+from engine.render import last_trade_value
+from engine.rows import (
+    BookRows,
+    LastTrade,
+    Row,
+    StateDelta,
+    last_trade_from_meta,
+    meta_row,
+    order_from_row,
+    order_row,
+)
+from engine.sides import BookSide
+
+Event = Trade | OrderEvent | Rejection
+DEPTH = 10
+
+
+class ApplyResult:
+    """The outcome of one command: its events and what it changed.
+
+    ``delta()`` reads the live book, so call it before the next ``apply``.
+    """
+
+    __slots__ = ("_book", "_version", "changed", "events", "forgotten", "removed", "seen",
+                 "touched")
+
+    def __init__(self, book: "OrderBook", events: list[Event], touched: list[Order],
+                 removed: list[str], seen: str | None, forgotten: list[str]) -> None:
+        self._book = book
+        self._version = book.applied
+        self.events = events
+        self.touched = touched
+        self.removed = removed
+        self.seen = seen
+        self.forgotten = forgotten
+        self.changed = bool(touched or removed)
+
+    def delta(self) -> StateDelta:
+        """Rows to upsert and delete and the new metadata, for a changelog."""
+        book = self._book
+        if book.applied != self._version:
+            raise RuntimeError("delta() must be read before the book applies another command")
+        live = book.orders
+        upserted = {o.order_id: order_row(o, book.format_price)
+                    for o in self.touched if live.get(o.order_id) is o}
+        deleted = list(dict.fromkeys(i for i in self.removed if i not in live))
+        seen = {} if self.seen is None else {self.seen: book.dedup.accepted_at[self.seen]}
+        return StateDelta(upserted, deleted, seen, self.forgotten, book.meta())
+
+
+class OrderBook:
+    """Bids, asks, the resting orders by id, the dedup window and the sequences."""
+
+    def __init__(self, symbol: str, spec: SymbolSpec = DEFAULT_SPEC,
+                 dedup_window: Micros = DEFAULT_DEDUP_WINDOW) -> None:
+        self.symbol = symbol
+        self.spec = spec
+        self.format_price = tick_formatter(spec.tick)
+        self.bids = BookSide(is_bid=True)
+        self.asks = BookSide(is_bid=False)
+        self.orders: dict[str, Order] = {}
+        self.dedup = DedupWindow(dedup_window)
+        self.trade_seq = 0
+        self.arrival_seq = 0
+        self.book_seq = 0
+        self.last_trade: LastTrade | None = None
+        self.applied = 0
+        self._now: Micros = 0
+        self._events: list[Event] = []
+        self._touched: list[Order] = []
+        self._removed: list[str] = []
+        self._handlers = {NewOrder: self._new, CancelOrder: self._cancel,
+                          AmendOrder: self._amend}
+
+    # -- commands ---------------------------------------------------------
+
+    def apply(self, command: Command, now: Micros) -> ApplyResult:
+        """Run one command against the book at time ``now``."""
+        self.applied += 1
+        self._now = now
+        self._events = events = []
+        self._touched = touched = []
+        self._removed = removed = []
+        forgotten = self.dedup.expire(now)
+        seen = self._handlers[type(command)](command)
+        if touched or removed:
+            self.book_seq += 1
+        return ApplyResult(self, events, touched, removed, seen, forgotten)
+
+    def _new(self, command: NewOrder) -> str | None:
+        order_id = command.order_id
+        if order_id in self.orders or order_id in self.dedup:
+            self._reject(command, DUPLICATE_ORDER_ID,
+                         f"order_id {order_id} is resting or was accepted recently",
+                         command.price, command.quantity)
+            return None
+        self.dedup.add(order_id, self._now)
+        self.arrival_seq += 1
+        order = Order(order_id, command.user_id, command.side, command.price, command.quantity,
+                      command.quantity, self.arrival_seq, command.timestamp)
+        self._events.append(OrderEvent(ACCEPTED, order, order.quantity, 0, order.quantity))
+        if command.tif == FOK and not self._fillable(order):
+            self._expire(order, FOK_UNFILLABLE, "not enough liquidity to fill the order at once")
+        elif command.type == MARKET:
+            self._execute(order, NO_LIQUIDITY, "no liquidity left for the market order")
+        elif command.tif == IOC:
+            self._execute(order, IOC_REMAINDER, "immediate-or-cancel remainder")
+        else:
+            self._execute(order, None, "")
+        return order_id
+
+    def _cancel(self, command: CancelOrder) -> None:
+        order = self._owned_order(command, None, None)
+        if order is not None:
+            filled = order.quantity - order.remaining
+            self._take_out(order)
+            self._events.append(OrderEvent(CANCELLED, order, order.quantity, filled, 0))
+
+    def _amend(self, command: AmendOrder) -> None:
+        order = self._owned_order(command, command.price, command.quantity)
+        if order is None:
+            return
+        price = order.price if command.price is None else command.price
+        quantity = command.quantity
+        filled = order.quantity - order.remaining
+        timestamp = order.timestamp if command.timestamp is None else command.timestamp
+        if price == order.price and quantity <= order.remaining:
+            detail = "unchanged" if quantity == order.remaining else "quantity reduced"
+            if quantity < order.remaining:
+                self._reduce(order, quantity, timestamp)
+            self._events.append(OrderEvent(AMENDED, order, order.quantity, filled, quantity,
+                                           None, detail))
+            return
+        self._take_out(order)
+        self.arrival_seq += 1
+        moved = Order(order.order_id, order.user_id, order.side, price, filled + quantity,
+                      quantity, self.arrival_seq, timestamp)
+        self._events.append(OrderEvent(AMENDED, moved, moved.quantity, filled, quantity, None,
+                                       "re-entered with new time priority"))
+        self._execute(moved, None, "")
+
+    # -- stateful checks --------------------------------------------------
+
+    def _owned_order(self, command: CancelOrder | AmendOrder, price: int | None,
+                     quantity: int | None) -> Order | None:
+        order = self.orders.get(command.order_id)
+        if order is None:
+            self._reject(command, UNKNOWN_ORDER,
+                         f"no resting order {command.order_id} in {self.symbol}", price, quantity)
+        elif order.user_id != command.user_id:
+            self._reject(command, NOT_OWNER,
+                         f"order {command.order_id} belongs to another user", price, quantity)
+            return None
+        return order
+
+    def _reject(self, command: Command, reason: str, detail: str, price: int | None,
+                quantity: int | None) -> None:
+        self._events.append(Rejection(
+            reason, detail, command.order_id, command.user_id, command.symbol,
+            getattr(command, "side", None),
+            None if price is None else self.format_price(price), quantity, command.timestamp,
+            self._now))
+
+    # -- matching ---------------------------------------------------------
+
+    def _execute(self, order: Order, expiry: str | None, detail: str) -> None:
+        """Sweep the opposite side, then rest the remainder or expire it.
+
+        ``expiry`` is the reason a remainder expires (None: it rests).
+        """
+        if self._sweep(order):
+            self._expire(order, SELF_TRADE, "the next match was with the user's own order")
+        elif order.remaining:
+            if expiry is None:
+                self._rest(order)
+            else:
+                self._expire(order, expiry, detail)
+
+    def _sweep(self, order: Order) -> bool:
+        """Trade ``order`` against the best opposite orders; True if stopped by self-trade."""
+        is_buy = order.side == BUY
+        side = self.asks if is_buy else self.bids
+        limit = order.price
+        sign = side.sign
+        bound = None if limit is None else sign * limit
+        user = order.user_id
+        events = self._events
+        while order.remaining:
+            level = side.best
+            if level is None or (bound is not None and sign * level.price > bound):
+                return False
+            head = level.front()
+            if head.user_id == user:
+                return True
+            quantity = min(order.remaining, head.remaining)
+            self.trade_seq += 1
+            price = level.price
+            head.remaining -= quantity
+            level.total -= quantity
+            order.remaining -= quantity
+            if is_buy:
+                events.append(Trade(self.trade_seq, price, quantity, order, head, order.side))
+            else:
+                events.append(Trade(self.trade_seq, price, quantity, head, order, order.side))
+            self.last_trade = LastTrade(self.trade_seq, price, quantity, self._now)
+            if head.remaining:
+                self._touched.append(head)
+                events.append(OrderEvent(PARTIALLY_FILLED, head, head.quantity,
+                                         head.quantity - head.remaining, head.remaining))
+            else:
+                level.pop_front()
+                del self.orders[head.order_id]
+                self._removed.append(head.order_id)
+                if not level.live:
+                    side.remove(level)
+                events.append(OrderEvent(FILLED, head, head.quantity, head.quantity, 0))
+            events.append(OrderEvent(PARTIALLY_FILLED if order.remaining else FILLED, order,
+                                     order.quantity, order.quantity - order.remaining,
+                                     order.remaining))
+        return False
+
+    def _fillable(self, order: Order) -> bool:
+        """Would a sweep fill ``order`` completely before meeting the user's own order?"""
+        side = self.asks if order.side == BUY else self.bids
+        bound = None if order.price is None else side.sign * order.price
+        needed = order.remaining
+        for level in side:
+            if bound is not None and side.sign * level.price > bound:
+                return False
+            for resting in level:
+                if resting.user_id == order.user_id:
+                    return False
+                needed -= resting.remaining
+                if needed <= 0:
+                    return True
+        return False
+
+    def _expire(self, order: Order, reason: str, detail: str) -> None:
+        self._events.append(OrderEvent(EXPIRED, order, order.quantity,
+                                       order.quantity - order.remaining, 0, reason, detail))
+
+    # -- book maintenance -------------------------------------------------
+
+    def _side_of(self, order: Order) -> BookSide:
+        return self.bids if order.side == BUY else self.asks
+
+    def _rest(self, order: Order) -> None:
+        self._side_of(order).level_at(order.price).append(order)
+        self.orders[order.order_id] = order
+        self._touched.append(order)
+
+    def _take_out(self, order: Order) -> None:
+        side = self._side_of(order)
+        level = side.levels[order.price]
+        level.discard(order)
+        del self.orders[order.order_id]
+        self._removed.append(order.order_id)
+        if not level.live:
+            side.remove(level)
+
+    def _reduce(self, order: Order, quantity: int, timestamp) -> None:
+        """Lower an order's open quantity in place, keeping its time priority."""
+        self._side_of(order).levels[order.price].total -= order.remaining - quantity
+        order.quantity -= order.remaining - quantity
+        order.remaining = quantity
+        order.timestamp = timestamp
+        self._touched.append(order)
+
+    # -- market data and state --------------------------------------------
+
+    def snapshot(self, now: Micros) -> dict:
+        """The ``market-data`` message: best prices, top levels and the last trade."""
+        bids, asks = self.depth(is_bid=True), self.depth(is_bid=False)
+        return {
+            "symbol": self.symbol,
+            "seq": self.book_seq,
+            "trade_seq": self.trade_seq,
+            "best_bid": bids[0] if bids else None,
+            "best_ask": asks[0] if asks else None,
+            "bids": bids,
+            "asks": asks,
+            "last_trade": last_trade_value(self.last_trade, self.symbol, self.format_price,
+                                           format_iso),
+            "ts": format_iso(now),
+        }
+
+    def depth(self, is_bid: bool, levels: int = DEPTH) -> list[list]:
+        """The best ``levels`` price levels of a side as ``[price, quantity]`` pairs."""
+        side = self.bids if is_bid else self.asks
+        return [[self.format_price(level.price), level.total] for level in side.top(levels)]
+
+    def meta(self) -> Row:
+        """The per-symbol metadata row."""
+        return meta_row(self.trade_seq, self.arrival_seq, self.book_seq, self.last_trade)
+
+    def to_rows(self) -> BookRows:
+        """The whole book as independent rows (resting orders in book order)."""
+        orders = [order_row(order, self.format_price)
+                  for side in (self.bids, self.asks) for level in side for order in level]
+        return BookRows(orders, dict(self.dedup.items()), self.meta())
+
+    @classmethod
+    def from_rows(cls, symbol: str, orders: Iterable[Row], seen: dict[str, Micros], meta: Row,
+                  *, spec: SymbolSpec = DEFAULT_SPEC,
+                  dedup_window: Micros = DEFAULT_DEDUP_WINDOW) -> "OrderBook":
+        """Rebuild the book that ``to_rows`` (or the deltas) described."""
+        book = cls(symbol, spec, dedup_window)
+        book.dedup = DedupWindow.from_items(dedup_window, seen)
+        book.trade_seq = meta["trade_seq"]
+        book.arrival_seq = meta["arrival_seq"]
+        book.book_seq = meta["book_seq"]
+        book.last_trade = last_trade_from_meta(meta)
+        for order in sorted((order_from_row(row, spec.tick) for row in orders),
+                            key=lambda order: order.arrival):
+            book._rest(order)
+        return book
+
+    def state_hash(self) -> str:
+        """A digest of the book's structure, resting orders, dedup window and metadata."""
+        rows = self.to_rows()
+        state = {
+            "symbol": self.symbol,
+            "levels": [[level.price, level.total, level.live]
+                       for side in (self.bids, self.asks) for level in side],
+            "orders": rows.orders,
+            "seen": sorted(rows.seen.items()),
+            "meta": rows.meta,
+        }
+        text = json.dumps(state, sort_keys=True, separators=(",", ":"), default=str)
+        return hashlib.sha256(text.encode()).hexdigest()

@@ -1,0 +1,76 @@
+"""Validated order commands: what the stateless ingress hands to a symbol's book.
+
+Prices are integer ticks of the symbol's tick size (checked at ingress).
+``to_dict``/``from_dict`` give a JSON-able form so a command can cross the
+re-keying Kafka topic between the ingress and matcher agents.
+"""
+
+from dataclasses import asdict, dataclass
+from typing import Any, ClassVar
+
+BUY = "buy"
+SELL = "sell"
+LIMIT = "limit"
+MARKET = "market"
+GTC = "GTC"
+IOC = "IOC"
+FOK = "FOK"
+
+ClientTimestamp = str | int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    """Base of every command: which order of which user in which symbol."""
+
+    action: ClassVar[str]
+    order_id: str
+    user_id: str
+    symbol: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-able dict, tagged with the action, that ``from_dict`` reads back."""
+        return {"action": self.action, **asdict(self)}
+
+    @staticmethod
+    def from_dict(data: dict[str, Any]) -> "Command":
+        """Rebuild the command written by ``to_dict``."""
+        fields = dict(data)
+        kind = _BY_ACTION[fields.pop("action")]
+        return kind(**fields)
+
+
+@dataclass(frozen=True, slots=True)
+class NewOrder(Command):
+    """Enter an order. ``price`` is None for market orders."""
+
+    action: ClassVar[str] = "new"
+    side: str
+    type: str
+    tif: str
+    price: int | None
+    quantity: int
+    timestamp: ClientTimestamp = None
+
+
+@dataclass(frozen=True, slots=True)
+class CancelOrder(Command):
+    """Take a resting order off the book."""
+
+    action: ClassVar[str] = "cancel"
+    timestamp: ClientTimestamp = None
+
+
+@dataclass(frozen=True, slots=True)
+class AmendOrder(Command):
+    """Change a resting order's open quantity and, optionally, its price."""
+
+    action: ClassVar[str] = "amend"
+    quantity: int
+    price: int | None = None
+    timestamp: ClientTimestamp = None
+
+
+_BY_ACTION: dict[str, type[Command]] = {
+    kind.action: kind for kind in (NewOrder, CancelOrder, AmendOrder)
+}

@@ -1,0 +1,86 @@
+"""Resting orders and the price levels that queue them.
+
+An ``Order``'s identity, side and price never change (a price amend makes a
+new object); its quantities do, so events copy them. A level is a FIFO deque;
+removing an order from the middle (cancel, amend) only zeroes its
+``remaining`` and the dead entry is dropped when it reaches the front or when
+dead entries outnumber live ones, so removal by id is O(1) amortised.
+"""
+
+from collections import deque
+
+from engine.commands import ClientTimestamp
+
+_COMPACT_AT = 32
+
+
+class Order:
+    """An order as the book keeps it; ``arrival`` is its per-symbol time priority."""
+
+    __slots__ = ("arrival", "order_id", "price", "quantity", "remaining", "side", "timestamp",
+                 "user_id")
+
+    def __init__(self, order_id: str, user_id: str, side: str, price: int | None,
+                 quantity: int, remaining: int, arrival: int,
+                 timestamp: ClientTimestamp = None) -> None:
+        self.order_id = order_id
+        self.user_id = user_id
+        self.side = side
+        self.price = price
+        self.quantity = quantity
+        self.remaining = remaining
+        self.arrival = arrival
+        self.timestamp = timestamp
+
+    @property
+    def filled(self) -> int:
+        """Quantity traded so far."""
+        return self.quantity - self.remaining
+
+
+class Level:
+    """All resting orders at one price, oldest first, with their total quantity."""
+
+    __slots__ = ("dead", "live", "orders", "price", "total")
+
+    def __init__(self, price: int) -> None:
+        self.price = price
+        self.orders: deque[Order] = deque()
+        self.total = 0
+        self.live = 0
+        self.dead = 0
+
+    def append(self, order: Order) -> None:
+        """Queue ``order`` behind every order already at this price."""
+        self.orders.append(order)
+        self.total += order.remaining
+        self.live += 1
+
+    def front(self) -> Order:
+        """The oldest live order (the level must not be empty)."""
+        orders = self.orders
+        head = orders[0]
+        while not head.remaining:
+            orders.popleft()
+            self.dead -= 1
+            head = orders[0]
+        return head
+
+    def pop_front(self) -> None:
+        """Drop the front order once it is completely filled."""
+        self.orders.popleft()
+        self.live -= 1
+
+    def discard(self, order: Order) -> None:
+        """Take ``order`` out of the queue wherever it stands."""
+        self.total -= order.remaining
+        order.remaining = 0
+        self.live -= 1
+        self.dead += 1
+        if self.dead > _COMPACT_AT and self.dead > self.live:
+            self.orders = deque(o for o in self.orders if o.remaining)
+            self.dead = 0
+
+    def __iter__(self):
+        """Live orders, oldest first."""
+        return (order for order in self.orders if order.remaining)

@@ -1,0 +1,48 @@
+"""What the engine publishes: (topic, key, value) triples in publishing order."""
+
+from typing import Any, NamedTuple
+
+from engine.book import ApplyResult, OrderBook
+from engine.clock import Micros, format_iso
+from engine.events import OrderEvent, Trade
+from engine.rejections import Rejection
+from engine.render import order_event_value, rejection_value, trade_value
+
+TRADES = "trades"
+ORDER_EVENTS = "order-events"
+MARKET_DATA = "market-data"
+TOPICS = (TRADES, ORDER_EVENTS, MARKET_DATA)
+
+
+class Output(NamedTuple):
+    """One message to publish; ``key`` is the symbol (None if none could be read)."""
+
+    topic: str
+    key: str | None
+    value: dict[str, Any]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The ``order-replay`` line form."""
+        return {"topic": self.topic, "key": self.key, "value": self.value}
+
+
+def rejection_output(rejection: Rejection) -> Output:
+    """The ``rejected`` order event of a refused message."""
+    return Output(ORDER_EVENTS, rejection.symbol, rejection_value(rejection))
+
+
+def result_outputs(book: OrderBook, result: ApplyResult, now: Micros) -> list[Output]:
+    """Render a command's events, then a market-data snapshot if the book changed."""
+    symbol, format_price, ts = book.symbol, book.format_price, format_iso(now)
+    outputs = []
+    for event in result.events:
+        if type(event) is Trade:
+            outputs.append(Output(TRADES, symbol, trade_value(event, symbol, format_price, ts)))
+        elif type(event) is OrderEvent:
+            outputs.append(Output(ORDER_EVENTS, symbol,
+                                  order_event_value(event, symbol, format_price, ts)))
+        else:
+            outputs.append(rejection_output(event))
+    if result.changed:
+        outputs.append(Output(MARKET_DATA, symbol, book.snapshot(now)))
+    return outputs

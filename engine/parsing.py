@@ -1,0 +1,239 @@
+"""The stateless half of the engine: raw ``orders`` message -> Command or Rejection.
+
+Checks run in the contract's order (JSON object, action, order_id, user_id,
+symbol, side, type, tif, price, quantity) and the first failure names the
+reason. JSON numbers are read as ``Decimal`` and never as floats. Anything at
+all (garbage bytes included) gives a result; nothing here raises.
+"""
+
+import json
+import re
+from decimal import Decimal
+from typing import Any
+
+from engine.clock import Micros
+from engine.commands import (
+    BUY,
+    FOK,
+    GTC,
+    IOC,
+    LIMIT,
+    MARKET,
+    SELL,
+    AmendOrder,
+    CancelOrder,
+    ClientTimestamp,
+    Command,
+    NewOrder,
+)
+from engine.config import EngineConfig, SymbolSpec
+from engine.prices import PriceError, to_ticks
+from engine.rejections import (
+    BAD_PRICE,
+    BAD_QUANTITY,
+    BAD_SIDE,
+    BAD_SYMBOL,
+    BAD_TIF,
+    BAD_TYPE,
+    INVALID_FIELD,
+    INVALID_JSON,
+    OFF_LOT,
+    UNKNOWN_ACTION,
+    Rejection,
+)
+
+MAX_QUANTITY = 1_000_000_000
+MAX_ID_LENGTH = 64
+_ORDER_ID = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
+_SYMBOL = re.compile(r"[A-Z][A-Z0-9.]{0,11}")
+_LONGEST_INT_TEXT = 100
+_SIDES = {"buy": BUY, "sell": SELL}
+_TYPES = {"limit": LIMIT, "market": MARKET}
+_TIFS = {"GTC": GTC, "IOC": IOC, "FOK": FOK}
+_DEFAULT_CONFIG = EngineConfig()
+
+Message = dict[str, Any]
+
+
+class _Refused(Exception):
+    """A failed check, carrying the contract's reason code."""
+
+    def __init__(self, reason: str, detail: str) -> None:
+        super().__init__(detail)
+        self.reason = reason
+        self.detail = detail
+
+
+def parse_command(raw: bytes | str, *, topic: str, partition: int, offset: int, now: Micros,
+                  config: EngineConfig = _DEFAULT_CONFIG) -> Command | Rejection:
+    """Decode and validate one ``orders`` message.
+
+    ``topic``/``partition``/``offset`` name the message so that an order
+    without ``order_id`` gets the deterministic id ``TOPIC-PARTITION-OFFSET``;
+    ``now`` stamps a rejection.
+    """
+    default_id = f"{topic}-{partition}-{offset}"
+    message: Message = {}
+    try:
+        message = _legacy_to_current(_decode(raw))
+        return _command(message, default_id, config)
+    except _Refused as refused:
+        return _rejection(refused, message, default_id, now)
+
+
+def _decode(raw: bytes | str) -> Message:
+    try:
+        text = raw if isinstance(raw, str) else bytes(raw).decode("utf-8")
+        value = json.loads(text, parse_float=Decimal, parse_int=_parse_int,
+                           parse_constant=_refuse_constant)
+    except UnicodeDecodeError as error:
+        raise _Refused(INVALID_JSON, "message is not UTF-8") from error
+    except (ValueError, RecursionError, TypeError) as error:
+        raise _Refused(INVALID_JSON, "message is not valid JSON") from error
+    if not isinstance(value, dict):
+        raise _Refused(INVALID_JSON, "message is not a JSON object")
+    return value
+
+
+def _parse_int(text: str) -> int | Decimal:
+    """Read a JSON integer; absurdly long ones stay Decimal (and fail as quantities)."""
+    return int(text) if len(text) <= _LONGEST_INT_TEXT else Decimal(text)
+
+
+def _refuse_constant(name: str) -> None:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _legacy_to_current(message: Message) -> Message:
+    """Map the original application's shape (stock_id, order_type, market_order)."""
+    if not {"stock_id", "order_type", "market_order"} & message.keys():
+        return message
+    mapped = dict(message)
+    mapped.setdefault("symbol", message.get("stock_id"))
+    mapped.setdefault("side", message.get("order_type"))
+    flag = message.get("market_order", False)
+    mapped.setdefault("type", (MARKET if flag else LIMIT) if isinstance(flag, bool) else flag)
+    for name in ("order_id", "user_id"):
+        value = mapped.get(name)
+        if isinstance(value, int) and not isinstance(value, bool):
+            mapped[name] = str(value)
+    return mapped
+
+
+def _command(message: Message, default_id: str, config: EngineConfig) -> Command:
+    action = _choice(message, "action", "new", {"new": "new", "cancel": "cancel",
+                                                "amend": "amend"}, str.lower, UNKNOWN_ACTION)
+    order_id = _order_id(message, default_id if action == "new" else None)
+    user_id = _user_id(message)
+    symbol = _symbol(message)
+    spec = config.spec_for(symbol)
+    timestamp = _client_timestamp(message.get("timestamp"))
+    if action == "cancel":
+        return CancelOrder(order_id, user_id, symbol, timestamp)
+    if action == "amend":
+        price = None if message.get("price") is None else _price(message["price"], spec)
+        return AmendOrder(order_id, user_id, symbol, _quantity(message, spec), price, timestamp)
+    side = _choice(message, "side", None, _SIDES, str.lower, BAD_SIDE)
+    kind = _choice(message, "type", LIMIT, _TYPES, str.lower, BAD_TYPE)
+    tif = _choice(message, "tif", GTC, _TIFS, str.upper, BAD_TIF)
+    price = None
+    if kind == LIMIT:
+        if message.get("price") is None:
+            raise _Refused(BAD_PRICE, "a limit order needs a price")
+        price = _price(message["price"], spec)
+    return NewOrder(order_id, user_id, symbol, side, kind, tif, price, _quantity(message, spec),
+                    timestamp)
+
+
+def _choice(message: Message, name: str, default: str | None, choices: dict[str, str],
+            normalise, reason: str) -> str:
+    """A case-insensitive enumerated field (absent or null means ``default``)."""
+    value = message.get(name)
+    if value is None and default is not None:
+        return default
+    if isinstance(value, str) and normalise(value) in choices:
+        return choices[normalise(value)]
+    raise _Refused(reason, f"{name} must be one of {', '.join(choices)}")
+
+
+def _order_id(message: Message, default: str | None) -> str:
+    value = message.get("order_id")
+    if value is None and default is not None:
+        return default
+    if isinstance(value, str) and _ORDER_ID.fullmatch(value):
+        return value
+    raise _Refused(INVALID_FIELD, "order_id must be 1-64 characters of A-Z a-z 0-9 _ . : -")
+
+
+def _user_id(message: Message) -> str:
+    value = message.get("user_id")
+    if isinstance(value, str) and 0 < len(value) <= MAX_ID_LENGTH and value.isprintable():
+        return value
+    raise _Refused(INVALID_FIELD, "user_id must be 1-64 printable characters")
+
+
+def _symbol(message: Message) -> str:
+    value = message.get("symbol")
+    if isinstance(value, str) and _SYMBOL.fullmatch(value.upper()):
+        return value.upper()
+    raise _Refused(BAD_SYMBOL, "symbol must match ^[A-Z][A-Z0-9.]{0,11}$")
+
+
+def _price(value: object, spec: SymbolSpec) -> int:
+    try:
+        return to_ticks(value, spec.tick)
+    except PriceError as error:
+        raise _Refused(error.reason, error.detail) from error
+
+
+def _quantity(message: Message, spec: SymbolSpec) -> int:
+    value = message.get("quantity")
+    if type(value) is not int or not 0 < value <= MAX_QUANTITY:
+        raise _Refused(BAD_QUANTITY, f"quantity must be an integer from 1 to {MAX_QUANTITY}")
+    if value % spec.lot:
+        raise _Refused(OFF_LOT, f"quantity must be a multiple of the lot size {spec.lot}")
+    return value
+
+
+def _client_timestamp(value: object) -> ClientTimestamp:
+    """The client's own time, echoed as given (a non-integer number as its string)."""
+    if isinstance(value, str) or (isinstance(value, int) and not isinstance(value, bool)):
+        return value
+    if isinstance(value, Decimal) and value.is_finite():
+        return str(value)
+    return None
+
+
+def _rejection(refused: _Refused, message: Message, default_id: str, now: Micros) -> Rejection:
+    """A rejection carrying whatever could be read of the message."""
+    order_id = message.get("order_id")
+    if order_id is None:
+        order_id = default_id
+    symbol, side, price, quantity = (message.get(name) for name in
+                                     ("symbol", "side", "price", "quantity"))
+    return Rejection(
+        refused.reason,
+        refused.detail,
+        order_id if isinstance(order_id, str) else None,
+        _text(message.get("user_id")),
+        symbol.upper() if isinstance(symbol, str) else None,
+        side.lower() if isinstance(side, str) else None,
+        _price_text(price),
+        quantity if type(quantity) is int else None,
+        _client_timestamp(message.get("timestamp")),
+        now,
+    )
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _price_text(value: object) -> str | None:
+    """A rejected message's price as text, when it was a string or a finite number."""
+    if isinstance(value, str):
+        return value
+    is_number = isinstance(value, Decimal | int) and not isinstance(value, bool)
+    if is_number and Decimal(value).is_finite():
+        return str(value)
+    return None

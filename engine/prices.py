@@ -1,0 +1,65 @@
+"""Prices: decimal strings or JSON numbers at the edge, integer ticks inside.
+
+Nothing here ever touches a float: JSON numbers arrive as ``Decimal`` (see
+``engine.parsing``) and ticks are plain integers.
+"""
+
+import re
+from decimal import Decimal, InvalidOperation
+
+MAX_DECIMALS = 8
+MAX_PRICE = Decimal(10) ** 15
+_PRICE_TEXT = re.compile(r"-?[0-9]+(\.[0-9]+)?")
+
+
+class PriceError(ValueError):
+    """A price that cannot be accepted; ``reason`` is the contract's code."""
+
+    def __init__(self, reason: str, detail: str) -> None:
+        super().__init__(detail)
+        self.reason = reason
+        self.detail = detail
+
+
+def to_decimal(value: object) -> Decimal:
+    """Read a wire price (decimal string, JSON integer or Decimal) as a Decimal."""
+    if isinstance(value, str):
+        if not _PRICE_TEXT.fullmatch(value):
+            raise PriceError("bad_price", f"price {value!r} is not a decimal number")
+        return Decimal(value)
+    if isinstance(value, Decimal) or (isinstance(value, int) and not isinstance(value, bool)):
+        return Decimal(value)
+    raise PriceError("bad_price", "price must be a decimal string or number")
+
+
+def to_ticks(value: object, tick: Decimal) -> int:
+    """Validate a wire price and convert it to a whole number of ``tick``."""
+    price = to_decimal(value)
+    if not price.is_finite() or price <= 0:
+        raise PriceError("bad_price", "price must be a positive number")
+    if price >= MAX_PRICE:
+        raise PriceError("bad_price", f"price must be below {MAX_PRICE}")
+    if price != price.quantize(Decimal(1).scaleb(-MAX_DECIMALS), rounding="ROUND_DOWN"):
+        raise PriceError("bad_price", f"price has more than {MAX_DECIMALS} decimal places")
+    try:
+        ticks = price / tick
+    except InvalidOperation as error:  # pragma: no cover - guarded by the bounds above
+        raise PriceError("bad_price", "price cannot be represented") from error
+    if ticks != ticks.to_integral_value():
+        raise PriceError("off_tick", f"price {price} is not a multiple of the tick size {tick}")
+    return int(ticks)
+
+
+def tick_formatter(tick: Decimal):
+    """Return a function that renders ticks as the decimal string of the price.
+
+    The result keeps the tick's exponent, so with tick 0.01 the price 189 is
+    ``"189.00"``: every price of a symbol has the same number of decimals.
+    """
+    exponent = min(tick.as_tuple().exponent, 0)
+
+    def format_ticks(ticks: int) -> str:
+        return str((tick * ticks).quantize(Decimal(1).scaleb(exponent)))
+
+    return format_ticks
+

@@ -1,0 +1,42 @@
+"""Rejections: the contract's reason codes and what could be read of the message."""
+
+from dataclasses import dataclass
+
+from engine.clock import Micros
+from engine.commands import ClientTimestamp
+
+INVALID_JSON = "invalid_json"
+INVALID_FIELD = "invalid_field"
+UNKNOWN_ACTION = "unknown_action"
+BAD_SYMBOL = "bad_symbol"
+BAD_SIDE = "bad_side"
+BAD_TYPE = "bad_type"
+BAD_PRICE = "bad_price"
+OFF_TICK = "off_tick"
+BAD_QUANTITY = "bad_quantity"
+OFF_LOT = "off_lot"
+BAD_TIF = "bad_tif"
+DUPLICATE_ORDER_ID = "duplicate_order_id"
+UNKNOWN_ORDER = "unknown_order"
+NOT_OWNER = "not_owner"
+
+
+@dataclass(frozen=True, slots=True)
+class Rejection:
+    """A message refused before it changed anything.
+
+    The fields hold what could be read of the message (None where nothing
+    usable was there), so the ``rejected`` event says as much as possible;
+    ``ts`` is the engine time of the rejection.
+    """
+
+    reason: str
+    detail: str
+    order_id: str | None = None
+    user_id: str | None = None
+    symbol: str | None = None
+    side: str | None = None
+    price: str | None = None
+    quantity: int | None = None
+    timestamp: ClientTimestamp = None
+    ts: Micros = 0

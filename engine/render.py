@@ -1,0 +1,80 @@
+"""Render core events as the contract's JSON-able message values."""
+
+from typing import Any
+
+from engine.clock import format_iso
+from engine.events import REJECTED, OrderEvent, Trade
+from engine.rejections import Rejection
+from engine.rows import LastTrade
+
+Value = dict[str, Any]
+
+
+def trade_value(trade: Trade, symbol: str, format_price, ts: str) -> Value:
+    """A ``trades`` message."""
+    buy, sell = trade.buy, trade.sell
+    return {
+        "trade_id": f"{symbol}-{trade.seq}",
+        "seq": trade.seq,
+        "symbol": symbol,
+        "price": format_price(trade.price),
+        "quantity": trade.quantity,
+        "buy_order_id": buy.order_id,
+        "sell_order_id": sell.order_id,
+        "buy_user_id": buy.user_id,
+        "sell_user_id": sell.user_id,
+        "aggressor_side": trade.aggressor_side,
+        "ts": ts,
+    }
+
+
+def order_event_value(event: OrderEvent, symbol: str, format_price, ts: str) -> Value:
+    """An ``order-events`` message for an order the book knows."""
+    order = event.order
+    return {
+        "event": event.event,
+        "order_id": order.order_id,
+        "user_id": order.user_id,
+        "symbol": symbol,
+        "side": order.side,
+        "price": None if order.price is None else format_price(order.price),
+        "quantity": event.quantity,
+        "filled_quantity": event.filled,
+        "remaining_quantity": event.remaining,
+        "reason": event.reason,
+        "detail": event.detail,
+        "timestamp": order.timestamp,
+        "ts": ts,
+    }
+
+
+def rejection_value(rejection: Rejection) -> Value:
+    """A ``rejected`` order event, with what could be read of the message."""
+    return {
+        "event": REJECTED,
+        "order_id": rejection.order_id,
+        "user_id": rejection.user_id,
+        "symbol": rejection.symbol,
+        "side": rejection.side,
+        "price": rejection.price,
+        "quantity": rejection.quantity,
+        "filled_quantity": 0,
+        "remaining_quantity": 0,
+        "reason": rejection.reason,
+        "detail": rejection.detail,
+        "timestamp": rejection.timestamp,
+        "ts": format_iso(rejection.ts),
+    }
+
+
+def last_trade_value(last: LastTrade | None, symbol: str, format_price, ts_of) -> Value | None:
+    """The ``last_trade`` part of a market-data snapshot."""
+    if last is None:
+        return None
+    return {
+        "trade_id": f"{symbol}-{last.seq}",
+        "seq": last.seq,
+        "price": format_price(last.price),
+        "quantity": last.quantity,
+        "ts": ts_of(last.ts),
+    }

@@ -1,0 +1,49 @@
+"""Duplicate order ids: resting ids, the dedup window, per-symbol scope."""
+
+from engine_testkit import NOW, Session, events, reason
+
+from engine import EngineConfig
+
+HOUR = 3600 * 1_000_000
+
+
+def test_resting_id_is_a_duplicate_and_changes_nothing(session: Session):
+    session.order("o1", "bob", "sell", "100.00", 10)
+    before = session.book().state_hash()
+    assert reason(session.order("o1", "bob", "sell", "100.00", 10)) == "duplicate_order_id"
+    assert session.book().state_hash() == before
+
+
+def test_id_accepted_within_the_window_is_a_duplicate_even_after_it_left(session: Session):
+    session.order("o1", "bob", "sell", "100.00", 10, tif="IOC")
+    outputs = session.order("o1", "bob", "sell", "100.00", 10, now=NOW + 23 * HOUR)
+    assert reason(outputs) == "duplicate_order_id"
+    outputs = session.order("o1", "bob", "sell", "100.00", 10, now=NOW + 25 * HOUR)
+    assert events(outputs)[0][0] == "accepted"
+
+
+def test_window_is_configurable():
+    session = Session(EngineConfig(dedup_window=HOUR))
+    session.order("o1", "bob", "sell", "100.00", 10, tif="IOC")
+    outputs = session.order("o1", "bob", "sell", "100.00", 10, now=NOW + 2 * HOUR)
+    assert events(outputs)[0][0] == "accepted"
+
+
+def test_rejected_message_does_not_use_up_its_id(session: Session):
+    assert reason(session.order("o1", "bob", "sell", "100.001", 10)) == "off_tick"
+    assert events(session.order("o1", "bob", "sell", "100.00", 10))[0][0] == "accepted"
+
+
+def test_ids_are_unique_per_symbol(session: Session):
+    session.order("o1", "bob", "sell", "100.00", 10)
+    outputs = session.send(order_id="o1", user_id="bob", symbol="MSFT", side="sell",
+                           price="1", quantity=1)
+    assert events(outputs)[0][0] == "accepted"
+
+
+def test_default_ids_make_a_replayed_offset_a_duplicate(session: Session):
+    message = {"user_id": "bob", "symbol": "AAPL", "side": "sell", "price": "1", "quantity": 1}
+    first = session.engine.process(str(message).replace("'", '"'), offset=5, now=NOW)
+    again = session.engine.process(str(message).replace("'", '"'), offset=5, now=NOW + 1)
+    assert first[0].value["order_id"] == "orders-0-5"
+    assert reason(again) == "duplicate_order_id"
