@@ -1,5 +1,8 @@
 """`order-services up|down|status|kill|reset [kafka|cassandra ...]`: the local servers.
 
+`provision` only creates the topics and applies the Cassandra schema on servers that run
+elsewhere (KAFKA_HOST/KAFKA_PORT, CASSANDRA_HOST/CASSANDRA_PORT).
+
 `up` is idempotent: a server that already answers is left alone. Data stays under
 SERVICES_DIR (default `.run/`) across down/up; `reset` stops everything and wipes it.
 """
@@ -29,6 +32,13 @@ def up(settings: Settings, names: list[str]) -> None:
         cassandra.apply_schema(settings)
 
 
+def provision(settings: Settings) -> None:
+    """Topics and schema only, on servers someone else runs (Docker Compose, a cluster)."""
+    kafka.create_topics(settings)
+    cassandra.apply_schema(settings)
+    log.info("topics and schema in place")
+
+
 def down(settings: Settings, names: list[str]) -> None:
     for name in reversed(names):
         SERVICES[name].stop(settings)
@@ -45,7 +55,7 @@ def reset(settings: Settings, names: list[str]) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="order-services", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("command", choices=["up", "down", "status", "kill", "reset"])
+    parser.add_argument("command", choices=["up", "down", "status", "kill", "reset", "provision"])
     parser.add_argument("names", nargs="*", metavar="SERVICE",
                         help=f"any of {', '.join(SERVICES)} (default: all)")
     args = parser.parse_args(argv)
@@ -59,6 +69,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "up":
             up(settings, names)
+        elif args.command == "provision":
+            provision(settings)
         elif args.command == "down":
             down(settings, names)
         elif args.command == "reset":

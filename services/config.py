@@ -24,6 +24,15 @@ class Settings:
         default_factory=lambda: Path(os.environ.get("SERVICES_DIR", REPO_ROOT / ".run")).resolve()
     )
     host: str = field(default_factory=lambda: os.environ.get("SERVICES_HOST", "127.0.0.1"))
+    #: Where clients find the servers: the local ones by default, others (compose) by name.
+    kafka_host: str = field(
+        default_factory=lambda: os.environ.get("KAFKA_HOST", os.environ.get("SERVICES_HOST",
+                                                                           "127.0.0.1"))
+    )
+    cassandra_host: str = field(
+        default_factory=lambda: os.environ.get("CASSANDRA_HOST",
+                                               os.environ.get("SERVICES_HOST", "127.0.0.1"))
+    )
     kafka_port: int = field(default_factory=lambda: _env_int("KAFKA_PORT", 9092))
     kafka_controller_port: int = field(
         default_factory=lambda: _env_int("KAFKA_CONTROLLER_PORT", 9093)

