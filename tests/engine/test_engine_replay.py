@@ -1,0 +1,81 @@
+"""``order-replay``: lines in, published messages out, as the contract says."""
+
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from engine.replay import main
+
+LINES = [
+    '{"order_id":"a1","user_id":"alice","symbol":"AAPL","side":"sell","price":"189.25",'
+    '"quantity":100}',
+    "not json at all",
+    "",
+    '{"user_id":"bob","symbol":"aapl","side":"buy","price":189.30,"quantity":40}',
+]
+
+
+@pytest.fixture
+def stream(tmp_path: Path) -> Path:
+    path = tmp_path / "orders.jsonl"
+    path.write_bytes(("\n".join(LINES) + "\n").encode() + b"\xff\xfe\n")
+    return path
+
+
+def replayed(capsys, *argv: str) -> list[dict]:
+    assert main(list(argv)) == 0
+    return [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+
+
+def test_every_line_is_an_offset_and_outputs_come_in_publishing_order(stream, capsys):
+    out = replayed(capsys, str(stream), "--fixed-clock", "2026-11-25T15:00:00Z")
+    assert [(o["topic"], o["value"].get("event")) for o in out] == [
+        ("order-events", "accepted"), ("market-data", None),
+        ("order-events", "rejected"), ("order-events", "rejected"),
+        ("order-events", "accepted"), ("trades", None), ("order-events", "partially_filled"),
+        ("order-events", "filled"), ("market-data", None),
+        ("order-events", "rejected")]
+    assert out[4]["value"]["order_id"] == "orders-0-3"
+    assert out[2]["key"] is None and out[2]["value"]["order_id"] == "orders-0-1"
+    trade = out[5]
+    assert trade["key"] == "AAPL" and trade["value"]["trade_id"] == "AAPL-1"
+    assert trade["value"]["ts"] == "2026-11-25T15:00:00.000003Z"
+
+
+def test_only_filters_topics(stream, capsys):
+    out = replayed(capsys, str(stream), "--only", "trades", "--only", "market-data")
+    assert {o["topic"] for o in out} == {"trades", "market-data"}
+
+
+def test_stdin_and_fixed_clock_are_deterministic(stream, capsys, monkeypatch):
+    runs = []
+    for _ in range(2):
+        monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(stream.read_bytes())))
+        runs.append(replayed(capsys, "-", "--fixed-clock"))
+    assert runs[0] == runs[1] and len(runs[0]) == 10
+
+
+def test_summary_goes_to_stderr(stream, capsys):
+    assert main([str(stream), "--summary", "--only", "trades"]) == 0
+    captured = capsys.readouterr()
+    assert len(captured.out.splitlines()) == 1
+    assert "5 messages" in captured.err and "trades=1" in captured.err
+    assert "rejected=3" in captured.err and "msg/s" in captured.err
+
+
+def test_tick_and_lot_flags_configure_symbols(stream, capsys):
+    out = replayed(capsys, str(stream), "--tick", "AAPL=0.10", "--only", "order-events")
+    assert [o["value"]["reason"] for o in out if o["value"]["event"] == "rejected"] == [
+        "off_tick", "invalid_json", "invalid_json", "invalid_json"]
+    assert main([str(stream), "--lot", "AAPL"]) == 2
+
+
+def test_module_runs_as_a_command(stream):
+    done = subprocess.run([sys.executable, "-m", "engine.replay", str(stream), "--only",
+                           "trades", "--fixed-clock"], capture_output=True, check=True,
+                          cwd=Path(__file__).resolve().parents[2])
+    assert json.loads(done.stdout)["value"]["quantity"] == 40
