@@ -125,17 +125,12 @@ def stop(settings: Settings) -> None:
 
 def kill(settings: Settings) -> None:
     """SIGKILL, as a crash would; the commit log replays on the next start."""
-    proc = _process(settings)
-    proc.kill()
-    deadline = time.monotonic() + 15
-    while proc.is_running() and time.monotonic() < deadline:
-        time.sleep(0.1)
-    proc.pid_file.unlink(missing_ok=True)
+    _process(settings).kill()
 
 
 def is_ready(settings: Settings) -> bool:
     """True only when a real CQL query answers: an open port alone means little."""
-    if not port_open(settings.host, settings.cassandra_port):
+    if not port_open(settings.cassandra_host, settings.cassandra_port):
         return False
     try:
         with session(settings, connect_timeout=3.0) as sess:
@@ -156,7 +151,7 @@ def cluster(settings: Settings, connect_timeout: float = 10.0) -> Cluster:
 
     profile = ExecutionProfile(load_balancing_policy=DCAwareRoundRobinPolicy(local_dc=LOCAL_DC))
     return Cluster(
-        [settings.host],
+        [settings.cassandra_host],
         port=settings.cassandra_port,
         protocol_version=5,  # Cassandra 5.0 speaks v5; pinning skips the downgrade dance
         execution_profiles={EXEC_PROFILE_DEFAULT: profile},

@@ -127,11 +127,15 @@ class JavaProcess:
             os.killpg(pid, signal.SIGKILL)
         self.pid_file.unlink(missing_ok=True)
 
-    def kill(self) -> None:
-        """SIGKILL, as a crash would: for fault-injection tests."""
+    def kill(self, timeout: float = 15.0) -> None:
+        """SIGKILL, as a crash would (for fault-injection tests); returns once it is gone."""
         pid = self.pid
         if pid is not None:
             os.killpg(pid, signal.SIGKILL)
+            deadline = time.monotonic() + timeout
+            while self.is_running() and time.monotonic() < deadline:
+                time.sleep(0.1)
+        self.pid_file.unlink(missing_ok=True)
 
     def rss_bytes(self) -> int | None:
         pid = self.pid

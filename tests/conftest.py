@@ -6,11 +6,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
+from collections.abc import Iterator
 
 import pytest
+from cassandra.cluster import Session
 
-from services import kafka
+from services import cassandra, kafka
 from services.config import Settings
 
 
@@ -31,3 +34,19 @@ def topic_name(request: pytest.FixtureRequest) -> str:
     return f"test-{request.node.name[:40]}-{uuid.uuid4().hex[:8]}".replace("[", "-").replace(
         "]", ""
     )
+
+
+@pytest.fixture(scope="session")
+def cassandra_settings() -> Settings:
+    """Settings whose keyspace is a test-only one; ports and dirs are the real node's."""
+    base = Settings()
+    return dataclasses.replace(base, cassandra_keyspace=f"{base.cassandra_keyspace}_test")
+
+
+@pytest.fixture(scope="session")
+def cassandra_session(cassandra_settings: Settings) -> Iterator[Session]:
+    """The running node (started here if `make test` did not), with the schema applied."""
+    cassandra.start(cassandra_settings)  # idempotent: a no-op when already up
+    cassandra.apply_schema(cassandra_settings)
+    with cassandra.session(cassandra_settings) as sess:
+        yield sess

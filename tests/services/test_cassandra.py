@@ -6,9 +6,7 @@ and they exercise the keyspace substitution of apply_schema() on the way.
 
 from __future__ import annotations
 
-import dataclasses
 import uuid
-from collections.abc import Iterator
 from decimal import Decimal
 
 import pytest
@@ -18,22 +16,6 @@ from services import cassandra
 from services.config import Settings
 
 pytestmark = pytest.mark.services
-
-
-@pytest.fixture(scope="session")
-def cassandra_settings() -> Settings:
-    """Settings whose keyspace is a test-only one; ports and dirs are the real node's."""
-    base = Settings()
-    return dataclasses.replace(base, cassandra_keyspace=f"{base.cassandra_keyspace}_test")
-
-
-@pytest.fixture(scope="session")
-def cassandra_session(cassandra_settings: Settings) -> Iterator[Session]:
-    """The running node (started here if `make test` did not), with the schema applied."""
-    cassandra.start(cassandra_settings)  # idempotent: a no-op when already up
-    cassandra.apply_schema(cassandra_settings)
-    with cassandra.session(cassandra_settings) as sess:
-        yield sess
 
 
 @pytest.fixture
