@@ -168,4 +168,5 @@ def status(settings: Settings) -> str:
     if not proc.is_running():
         return "kafka: stopped"
     state = "ready" if is_ready(settings) else "not answering"
-    return f"kafka: pid {proc.pid}, {state} on {bootstrap(settings)}, rss {proc.rss_bytes()} B"
+    rss = (proc.rss_bytes() or 0) / 2**20
+    return f"kafka: running, pid {proc.pid}, {state} on {bootstrap(settings)}, rss {rss:.0f} MiB"
