@@ -6,8 +6,11 @@ and they exercise the keyspace substitution of apply_schema() on the way.
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import uuid
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from cassandra.cluster import Session
@@ -219,3 +222,15 @@ def test_acknowledged_writes_survive_a_crash(
             f"SELECT price FROM {ks}.order_history WHERE symbol = %s AND seq = 1", [symbol]
         ).one()
     assert row is not None and row.price == Decimal("12.34")
+
+
+def test_cqlsh_from_pypi_reads_the_local_node(cassandra_session: Session,
+                                              cassandra_settings: Settings) -> None:
+    cqlsh = Path(sys.executable).parent / "cqlsh"
+    result = subprocess.run(
+        [str(cqlsh), cassandra_settings.cassandra_host, str(cassandra_settings.cassandra_port),
+         "-e", "SELECT release_version FROM system.local"],
+        capture_output=True, text=True, check=False, timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "5.0." in result.stdout
