@@ -9,6 +9,7 @@ publishing order and, on demand, the state delta for a changelog.
 import hashlib
 import json
 from collections.abc import Iterable
+from typing import NamedTuple
 
 from engine.clock import Micros, format_iso
 from engine.commands import (
@@ -34,6 +35,7 @@ from engine.events import (
     NO_LIQUIDITY,
     PARTIALLY_FILLED,
     SELF_TRADE,
+    TRADE,
     OrderEvent,
     Trade,
 )
@@ -55,39 +57,41 @@ from engine.sides import BookSide
 
 Event = Trade | OrderEvent | Rejection
 DEPTH = 10
+_new_tuple = tuple.__new__
+_NO_IDS: list[str] = []  # shared, never mutated: "no id left the dedup window"
 
 
-class ApplyResult:
+class ApplyResult(NamedTuple):
     """The outcome of one command: its events and what it changed.
 
-    ``delta()`` reads the live book, so call it before the next ``apply``.
+    Built with ``tuple.__new__`` on the hot path. ``delta()`` reads the live
+    book, so call it before the next ``apply``.
     """
 
-    __slots__ = ("_book", "_version", "changed", "events", "forgotten", "removed", "seen",
-                 "touched")
+    events: list[Event]
+    changed_orders: list[Order]
+    seen: str | None
+    forgotten: list[str]
+    book: "OrderBook"
+    version: int
 
-    def __init__(self, book: "OrderBook", events: list[Event], touched: list[Order],
-                 removed: list[str], seen: str | None, forgotten: list[str]) -> None:
-        self._book = book
-        self._version = book.applied
-        self.events = events
-        self.touched = touched
-        self.removed = removed
-        self.seen = seen
-        self.forgotten = forgotten
-        self.changed = bool(touched or removed)
+    @property
+    def changed(self) -> bool:
+        """Did the book (depth or last trade) change? Then market data is due."""
+        return bool(self.changed_orders)
 
     def delta(self) -> StateDelta:
         """Rows to upsert and delete and the new metadata, for a changelog."""
-        book = self._book
-        if book.applied != self._version:
+        book = self.book
+        if book.applied != self.version:
             raise RuntimeError("delta() must be read before the book applies another command")
         live = book.orders
         upserted = {o.order_id: order_row(o, book.format_price)
-                    for o in self.touched if live.get(o.order_id) is o}
-        deleted = list(dict.fromkeys(i for i in self.removed if i not in live))
+                    for o in self.changed_orders if live.get(o.order_id) is o}
+        deleted = list(dict.fromkeys(o.order_id for o in self.changed_orders
+                                     if o.order_id not in live))
         seen = {} if self.seen is None else {self.seen: book.dedup.accepted_at[self.seen]}
-        return StateDelta(upserted, deleted, seen, self.forgotten, book.meta())
+        return StateDelta(upserted, deleted, seen, list(self.forgotten), book.meta())
 
 
 class OrderBook:
@@ -105,12 +109,11 @@ class OrderBook:
         self.trade_seq = 0
         self.arrival_seq = 0
         self.book_seq = 0
-        self.last_trade: LastTrade | None = None
+        self.last_trade: tuple[int, int, int, Micros] | None = None  # a LastTrade's fields
         self.applied = 0
         self._now: Micros = 0
         self._events: list[Event] = []
-        self._touched: list[Order] = []
-        self._removed: list[str] = []
+        self._changed: list[Order] = []  # resting orders this command rested, changed or removed
         self._handlers = {NewOrder: self._new, CancelOrder: self._cancel,
                           AmendOrder: self._amend}
 
@@ -121,26 +124,29 @@ class OrderBook:
         self.applied += 1
         self._now = now
         self._events = events = []
-        self._touched = touched = []
-        self._removed = removed = []
-        forgotten = self.dedup.expire(now)
+        self._changed = changed = []
+        dedup = self.dedup
+        forgotten = dedup.expire(now) if now >= dedup.next_expiry else _NO_IDS
         seen = self._handlers[type(command)](command)
-        if touched or removed:
+        if changed:
             self.book_seq += 1
-        return ApplyResult(self, events, touched, removed, seen, forgotten)
+        return _new_tuple(ApplyResult, (events, changed, seen, forgotten, self,
+                                        self.applied))
 
     def _new(self, command: NewOrder) -> str | None:
         order_id = command.order_id
-        if order_id in self.orders or order_id in self.dedup:
+        dedup = self.dedup
+        if order_id in self.orders or order_id in dedup.accepted_at:
             self._reject(command, DUPLICATE_ORDER_ID,
                          f"order_id {order_id} is resting or was accepted recently",
                          command.price, command.quantity)
             return None
-        self.dedup.add(order_id, self._now)
-        self.arrival_seq += 1
-        order = Order(order_id, command.user_id, command.side, command.price, command.quantity,
-                      command.quantity, self.arrival_seq, command.timestamp)
-        self._events.append(OrderEvent(ACCEPTED, order, order.quantity, 0, order.quantity))
+        dedup.add(order_id, self._now)
+        self.arrival_seq = arrival = self.arrival_seq + 1
+        quantity = command.quantity
+        order = Order(order_id, command.user_id, command.side, command.price, quantity, quantity,
+                      arrival, command.timestamp)
+        self._events.append((ACCEPTED, order, quantity, 0, quantity, None, ""))
         if command.tif == FOK and not self._fillable(order):
             self._expire(order, FOK_UNFILLABLE, "not enough liquidity to fill the order at once")
         elif command.type == MARKET:
@@ -156,7 +162,7 @@ class OrderBook:
         if order is not None:
             filled = order.quantity - order.remaining
             self._take_out(order)
-            self._events.append(OrderEvent(CANCELLED, order, order.quantity, filled, 0))
+            self._events.append((CANCELLED, order, order.quantity, filled, 0, None, ""))
 
     def _amend(self, command: AmendOrder) -> None:
         order = self._owned_order(command, command.price, command.quantity)
@@ -170,15 +176,14 @@ class OrderBook:
             detail = "unchanged" if quantity == order.remaining else "quantity reduced"
             if quantity < order.remaining:
                 self._reduce(order, quantity, timestamp)
-            self._events.append(OrderEvent(AMENDED, order, order.quantity, filled, quantity,
-                                           None, detail))
+            self._events.append((AMENDED, order, order.quantity, filled, quantity, None, detail))
             return
         self._take_out(order)
         self.arrival_seq += 1
         moved = Order(order.order_id, order.user_id, order.side, price, filled + quantity,
                       quantity, self.arrival_seq, timestamp)
-        self._events.append(OrderEvent(AMENDED, moved, moved.quantity, filled, quantity, None,
-                                       "re-entered with new time priority"))
+        self._events.append((AMENDED, moved, moved.quantity, filled, quantity, None,
+                             "re-entered with new time priority"))
         self._execute(moved, None, "")
 
     # -- stateful checks --------------------------------------------------
@@ -208,9 +213,14 @@ class OrderBook:
     def _execute(self, order: Order, expiry: str | None, detail: str) -> None:
         """Sweep the opposite side, then rest the remainder or expire it.
 
-        ``expiry`` is the reason a remainder expires (None: it rests).
+        ``expiry`` is the reason a remainder expires (None: it rests). The sweep
+        is skipped outright when the best opposite price does not cross.
         """
-        if self._sweep(order):
+        opposite = self.asks if order.side == BUY else self.bids
+        best = opposite.best
+        crosses = best is not None and (
+            order.price is None or opposite.sign * best.price <= opposite.sign * order.price)
+        if crosses and self._sweep(order):
             self._expire(order, SELF_TRADE, "the next match was with the user's own order")
         elif order.remaining:
             if expiry is None:
@@ -219,47 +229,59 @@ class OrderBook:
                 self._expire(order, expiry, detail)
 
     def _sweep(self, order: Order) -> bool:
-        """Trade ``order`` against the best opposite orders; True if stopped by self-trade."""
-        is_buy = order.side == BUY
+        """Trade ``order`` against the best opposite orders; True if stopped by self-trade.
+
+        The hot loop of the engine: locals instead of attributes, plain tuples.
+        """
+        aggressor_side = order.side
+        is_buy = aggressor_side == BUY
         side = self.asks if is_buy else self.bids
-        limit = order.price
         sign = side.sign
-        bound = None if limit is None else sign * limit
+        bound = None if order.price is None else sign * order.price
         user = order.user_id
-        events = self._events
-        while order.remaining:
-            level = side.best
-            if level is None or (bound is not None and sign * level.price > bound):
-                return False
-            head = level.front()
-            if head.user_id == user:
-                return True
-            quantity = min(order.remaining, head.remaining)
-            self.trade_seq += 1
-            price = level.price
-            head.remaining -= quantity
-            level.total -= quantity
-            order.remaining -= quantity
-            if is_buy:
-                events.append(Trade(self.trade_seq, price, quantity, order, head, order.side))
-            else:
-                events.append(Trade(self.trade_seq, price, quantity, head, order, order.side))
-            self.last_trade = LastTrade(self.trade_seq, price, quantity, self._now)
-            if head.remaining:
-                self._touched.append(head)
-                events.append(OrderEvent(PARTIALLY_FILLED, head, head.quantity,
-                                         head.quantity - head.remaining, head.remaining))
-            else:
-                level.pop_front()
-                del self.orders[head.order_id]
-                self._removed.append(head.order_id)
-                if not level.live:
-                    side.remove(level)
-                events.append(OrderEvent(FILLED, head, head.quantity, head.quantity, 0))
-            events.append(OrderEvent(PARTIALLY_FILLED if order.remaining else FILLED, order,
-                                     order.quantity, order.quantity - order.remaining,
-                                     order.remaining))
-        return False
+        events, changed, orders = self._events, self._changed, self.orders
+        remaining = order.remaining
+        original = order.quantity
+        seq = self.trade_seq
+        try:
+            while remaining:
+                level = side.best
+                if level is None or (bound is not None and sign * level.price > bound):
+                    return False
+                head = level.orders[0]
+                if not head.remaining:
+                    head = level.front()
+                if head.user_id == user:
+                    return True
+                quantity = head.remaining if head.remaining < remaining else remaining
+                seq += 1
+                price = level.price
+                remaining -= quantity
+                head.remaining -= quantity
+                level.total -= quantity
+                if is_buy:
+                    events.append((TRADE, seq, price, quantity, order, head, aggressor_side))
+                else:
+                    events.append((TRADE, seq, price, quantity, head, order, aggressor_side))
+                if head.remaining:
+                    changed.append(head)
+                    events.append((PARTIALLY_FILLED, head, head.quantity,
+                                   head.quantity - head.remaining, head.remaining, None, ""))
+                else:
+                    level.pop_front()
+                    del orders[head.order_id]
+                    changed.append(head)
+                    if not level.live:
+                        side.remove(level)
+                    events.append((FILLED, head, head.quantity, head.quantity, 0, None, ""))
+                events.append((PARTIALLY_FILLED if remaining else FILLED, order, original,
+                               original - remaining, remaining, None, ""))
+            return False
+        finally:
+            order.remaining = remaining
+            if seq != self.trade_seq:
+                self.trade_seq = seq
+                self.last_trade = (seq, price, quantity, self._now)
 
     def _fillable(self, order: Order) -> bool:
         """Would a sweep fill ``order`` completely before meeting the user's own order?"""
@@ -278,8 +300,8 @@ class OrderBook:
         return False
 
     def _expire(self, order: Order, reason: str, detail: str) -> None:
-        self._events.append(OrderEvent(EXPIRED, order, order.quantity,
-                                       order.quantity - order.remaining, 0, reason, detail))
+        self._events.append((EXPIRED, order, order.quantity, order.quantity - order.remaining, 0,
+                             reason, detail))
 
     # -- book maintenance -------------------------------------------------
 
@@ -287,16 +309,21 @@ class OrderBook:
         return self.bids if order.side == BUY else self.asks
 
     def _rest(self, order: Order) -> None:
-        self._side_of(order).level_at(order.price).append(order)
+        """Queue ``order`` at the back of its price level (Level.append, inlined)."""
+        side = self.bids if order.side == BUY else self.asks
+        level = side.levels.get(order.price) or side.add_level(order.price)
+        level.orders.append(order)
+        level.total += order.remaining
+        level.live += 1
         self.orders[order.order_id] = order
-        self._touched.append(order)
+        self._changed.append(order)
 
     def _take_out(self, order: Order) -> None:
         side = self._side_of(order)
         level = side.levels[order.price]
         level.discard(order)
         del self.orders[order.order_id]
-        self._removed.append(order.order_id)
+        self._changed.append(order)
         if not level.live:
             side.remove(level)
 
@@ -306,7 +333,7 @@ class OrderBook:
         order.quantity -= order.remaining - quantity
         order.remaining = quantity
         order.timestamp = timestamp
-        self._touched.append(order)
+        self._changed.append(order)
 
     # -- market data and state --------------------------------------------
 
@@ -321,7 +348,7 @@ class OrderBook:
             "best_ask": asks[0] if asks else None,
             "bids": bids,
             "asks": asks,
-            "last_trade": last_trade_value(self.last_trade, self.symbol, self.format_price,
+            "last_trade": last_trade_value(self._last_trade(), self.symbol, self.format_price,
                                            format_iso),
             "ts": format_iso(now),
         }
@@ -333,7 +360,10 @@ class OrderBook:
 
     def meta(self) -> Row:
         """The per-symbol metadata row."""
-        return meta_row(self.trade_seq, self.arrival_seq, self.book_seq, self.last_trade)
+        return meta_row(self.trade_seq, self.arrival_seq, self.book_seq, self._last_trade())
+
+    def _last_trade(self) -> LastTrade | None:
+        return None if self.last_trade is None else LastTrade._make(self.last_trade)
 
     def to_rows(self) -> BookRows:
         """The whole book as independent rows (resting orders in book order)."""

@@ -9,17 +9,20 @@ from collections import deque
 
 from engine.clock import Micros
 
+_NEVER: Micros = 2**63  # later than any engine time
+
 
 class DedupWindow:
     """Order ids accepted within the last ``window`` microseconds."""
 
-    __slots__ = ("accepted_at", "ids", "times", "window")
+    __slots__ = ("accepted_at", "ids", "next_expiry", "times", "window")
 
     def __init__(self, window: Micros) -> None:
         self.window = window
         self.accepted_at: dict[str, Micros] = {}
         self.ids: deque[str] = deque()
         self.times: deque[Micros] = deque()
+        self.next_expiry: Micros = _NEVER  # when the oldest id leaves; lets callers skip expire
 
     def __contains__(self, order_id: str) -> bool:
         return order_id in self.accepted_at
@@ -32,6 +35,8 @@ class DedupWindow:
         self.accepted_at[order_id] = now
         self.ids.append(order_id)
         self.times.append(now)
+        if self.next_expiry == _NEVER:
+            self.next_expiry = now + self.window
 
     def expire(self, now: Micros) -> list[str]:
         """Forget the ids accepted before ``now - window``; return them."""
@@ -46,6 +51,7 @@ class DedupWindow:
             order_id = ids.popleft()
             del accepted_at[order_id]
             forgotten.append(order_id)
+        self.next_expiry = times[0] + self.window if times else _NEVER
         return forgotten
 
     def items(self) -> list[tuple[str, Micros]]:

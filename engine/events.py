@@ -1,15 +1,21 @@
 """Compact event records made by the book on its hot path.
 
-They hold references and integers only; ``engine.render`` turns them into the
-contract's JSON-able dicts at the edge. An ``OrderEvent`` copies the numbers
-that change over an order's life (original, filled and open quantity), so it
-stays true after later commands.
-"""
+They are plain tuples (the cheapest object CPython builds) holding references
+and integers only; ``engine.render`` turns them into the contract's JSON-able
+dicts at the edge. Layouts, told apart by their first item:
 
-from typing import NamedTuple
+- trade: ``("trade", seq, price_ticks, quantity, buy_order, sell_order,
+  aggressor_side)``;
+- order event: ``(event, order, quantity, filled, remaining, reason, detail)``
+  where ``event`` is one of the names below. The quantities are copied, so the
+  record stays true after later commands change the order.
+
+Rejections are ``engine.rejections.Rejection`` objects.
+"""
 
 from engine.orders import Order
 
+TRADE = "trade"
 ACCEPTED = "accepted"
 REJECTED = "rejected"
 PARTIALLY_FILLED = "partially_filled"
@@ -23,25 +29,5 @@ NO_LIQUIDITY = "no_liquidity"
 FOK_UNFILLABLE = "fok_unfillable"
 SELF_TRADE = "self_trade"
 
-
-class Trade(NamedTuple):
-    """One fill between an aggressor and a resting order, at the resting price."""
-
-    seq: int
-    price: int
-    quantity: int
-    buy: Order
-    sell: Order
-    aggressor_side: str
-
-
-class OrderEvent(NamedTuple):
-    """A life-cycle step of an order, with its quantities at that moment."""
-
-    event: str
-    order: Order
-    quantity: int
-    filled: int
-    remaining: int
-    reason: str | None = None
-    detail: str = ""
+Trade = tuple[str, int, int, int, Order, Order, str]
+OrderEvent = tuple[str, Order, int, int, int, str | None, str]

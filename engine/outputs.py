@@ -4,7 +4,7 @@ from typing import Any, NamedTuple
 
 from engine.book import ApplyResult, OrderBook
 from engine.clock import Micros, format_iso
-from engine.events import OrderEvent, Trade
+from engine.events import TRADE
 from engine.rejections import Rejection
 from engine.render import order_event_value, rejection_value, trade_value
 
@@ -36,13 +36,13 @@ def result_outputs(book: OrderBook, result: ApplyResult, now: Micros) -> list[Ou
     symbol, format_price, ts = book.symbol, book.format_price, format_iso(now)
     outputs = []
     for event in result.events:
-        if type(event) is Trade:
+        if type(event) is Rejection:
+            outputs.append(rejection_output(event))
+        elif event[0] == TRADE:
             outputs.append(Output(TRADES, symbol, trade_value(event, symbol, format_price, ts)))
-        elif type(event) is OrderEvent:
+        else:
             outputs.append(Output(ORDER_EVENTS, symbol,
                                   order_event_value(event, symbol, format_price, ts)))
-        else:
-            outputs.append(rejection_output(event))
     if result.changed:
         outputs.append(Output(MARKET_DATA, symbol, book.snapshot(now)))
     return outputs

@@ -12,37 +12,37 @@ Value = dict[str, Any]
 
 def trade_value(trade: Trade, symbol: str, format_price, ts: str) -> Value:
     """A ``trades`` message."""
-    buy, sell = trade.buy, trade.sell
+    _, seq, price, quantity, buy, sell, aggressor_side = trade
     return {
-        "trade_id": f"{symbol}-{trade.seq}",
-        "seq": trade.seq,
+        "trade_id": f"{symbol}-{seq}",
+        "seq": seq,
         "symbol": symbol,
-        "price": format_price(trade.price),
-        "quantity": trade.quantity,
+        "price": format_price(price),
+        "quantity": quantity,
         "buy_order_id": buy.order_id,
         "sell_order_id": sell.order_id,
         "buy_user_id": buy.user_id,
         "sell_user_id": sell.user_id,
-        "aggressor_side": trade.aggressor_side,
+        "aggressor_side": aggressor_side,
         "ts": ts,
     }
 
 
 def order_event_value(event: OrderEvent, symbol: str, format_price, ts: str) -> Value:
     """An ``order-events`` message for an order the book knows."""
-    order = event.order
+    name, order, quantity, filled, remaining, reason, detail = event
     return {
-        "event": event.event,
+        "event": name,
         "order_id": order.order_id,
         "user_id": order.user_id,
         "symbol": symbol,
         "side": order.side,
         "price": None if order.price is None else format_price(order.price),
-        "quantity": event.quantity,
-        "filled_quantity": event.filled,
-        "remaining_quantity": event.remaining,
-        "reason": event.reason,
-        "detail": event.detail,
+        "quantity": quantity,
+        "filled_quantity": filled,
+        "remaining_quantity": remaining,
+        "reason": reason,
+        "detail": detail,
         "timestamp": order.timestamp,
         "ts": ts,
     }

@@ -25,15 +25,13 @@ class BookSide:
         self.keys = SortedList()
         self.best: Level | None = None
 
-    def level_at(self, price: int) -> Level:
-        """The level at ``price``, created (and ranked) if it does not exist."""
-        level = self.levels.get(price)
-        if level is None:
-            level = self.levels[price] = Level(price)
-            self.keys.add(self.sign * price)
-            best = self.best
-            if best is None or self.sign * price < self.sign * best.price:
-                self.best = level
+    def add_level(self, price: int) -> Level:
+        """Create and rank the (absent) level at ``price``."""
+        level = self.levels[price] = Level(price)
+        self.keys.add(self.sign * price)
+        best = self.best
+        if best is None or self.sign * price < self.sign * best.price:
+            self.best = level
         return level
 
     def remove(self, level: Level) -> None:

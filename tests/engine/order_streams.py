@@ -25,7 +25,7 @@ def moving_mid_limit_orders(count: int, seed: int = 1, symbol: str = "AAPL") -> 
         side = rng.choice(("buy", "sell"))
         direction = 1 if side == "buy" else -1
         if rng.random() < 0.5:
-            ticks = mid + direction * rng.randint(1, 3)
+            ticks = mid + direction * rng.randint(4, 9)
         else:
             ticks = mid - direction * rng.randint(1, 8)
         yield {"order_id": f"o{n}", "user_id": f"u{rng.randrange(1000)}", "symbol": symbol,

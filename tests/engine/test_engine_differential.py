@@ -8,7 +8,7 @@ from naive_book import NaiveBook
 from order_streams import MixedStream
 
 from engine import Engine, EngineConfig, NewOrder, Rejection, parse_command
-from engine.events import OrderEvent, Trade
+from engine.events import TRADE
 
 STREAM_LENGTH = 6_000
 
@@ -17,14 +17,15 @@ def normalised(events) -> list[tuple]:
     """Engine events in the naive book's tuple form."""
     out = []
     for event in events:
-        if type(event) is Trade:
-            out.append(("trade", event.seq, event.price, event.quantity, event.buy.order_id,
-                        event.sell.order_id, event.aggressor_side))
-        elif type(event) is OrderEvent:
-            out.append((event.event, event.order.order_id, event.quantity, event.filled,
-                        event.remaining, event.reason))
-        else:
+        if type(event) is Rejection:
             out.append(("rejected", event.order_id, event.reason))
+        elif event[0] == TRADE:
+            _, seq, price, quantity, buy, sell, aggressor_side = event
+            out.append(("trade", seq, price, quantity, buy.order_id, sell.order_id,
+                        aggressor_side))
+        else:
+            name, order, quantity, filled, remaining, reason, _ = event
+            out.append((name, order.order_id, quantity, filled, remaining, reason))
     return out
 
 

@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from engine import Engine, NewOrder, OrderBook, Rejection, parse_command
-from engine.events import FILLED, OrderEvent, Trade
+from engine.events import ACCEPTED, FILLED, TRADE
 
 USERS = ("ann", "bob", "cat")
 IDS = tuple(f"o{i}" for i in range(12))
@@ -73,19 +73,22 @@ def test_quantities_are_conserved(messages):
     traded: dict[str, int] = {}
     for offset, command in enumerate(commands(messages)):
         for event in book.apply(command, NOW + offset).events:
-            if type(event) is Trade:
-                for order in (event.buy, event.sell):
-                    traded[order.order_id] = traded.get(order.order_id, 0) + event.quantity
-            elif type(event) is OrderEvent:
-                order_id = event.order.order_id
-                if event.event == "accepted":
-                    traded[order_id] = 0
-                assert event.filled == traded[order_id]
-                assert 0 <= event.filled <= event.quantity
-                if event.remaining:
-                    assert event.filled + event.remaining == event.quantity
-                if event.event == FILLED:
-                    assert event.filled == event.quantity
+            if type(event) is Rejection:
+                continue
+            if event[0] == TRADE:
+                _, _, _, quantity, buy, sell, _ = event
+                for order in (buy, sell):
+                    traded[order.order_id] = traded.get(order.order_id, 0) + quantity
+                continue
+            name, order, quantity, filled, remaining, _, _ = event
+            if name == ACCEPTED:
+                traded[order.order_id] = 0
+            assert filled == traded[order.order_id]
+            assert 0 <= filled <= quantity
+            if remaining:
+                assert filled + remaining == quantity
+            if name == FILLED:
+                assert filled == quantity
     for order in book.orders.values():
         assert order.quantity - order.remaining == traded[order.order_id]
 
@@ -101,10 +104,11 @@ def test_fills_follow_price_then_time_priority(messages):
             continue
         opposite = queue(book, "sell" if command.side == "buy" else "buy")
         result = book.apply(command, NOW + offset)
-        passive = [(t.sell if command.side == "buy" else t.buy).order_id
-                   for t in result.events if type(t) is Trade]
+        trades = [e for e in result.events if type(e) is tuple and e[0] == TRADE]
+        passive = [(sell if command.side == "buy" else buy).order_id
+                   for _, _, _, _, buy, sell, _ in trades]
         assert passive == opposite[:len(passive)]
-        prices = [t.price for t in result.events if type(t) is Trade]
+        prices = [trade[2] for trade in trades]
         assert prices == sorted(prices, reverse=command.side == "sell")
 
 

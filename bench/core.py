@@ -1,0 +1,153 @@
+"""Throughput of the matching core and of ``order-replay``, beside the naive book.
+
+Usage: ``python -m bench.core [--messages 1000000] [--naive-messages 20000]
+[--stream a|b|both]``.
+
+Streams: (a) new limit orders around a moving mid, about half of which trade;
+(b) a mixed stream of GTC/IOC/FOK limits, market orders, cancels, amends, bad
+and duplicate messages. "Core alone" applies pre-parsed commands to the books
+and keeps the compact events (rendering to dicts and JSON is the edge's job);
+it is timed with CPython's cyclic GC as configured by default and with the GC
+frozen and off (the core makes no reference cycles, so an embedding process
+may do that). "order-replay" runs the real command on a JSON-lines file with
+its output sent to /dev/null. The naive reference book re-sorts a list per
+command, so it is timed on a prefix of each stream (``--naive-messages``).
+"""
+
+import argparse
+import gc
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from bench.memory import measure
+from engine import OrderBook, Rejection, parse_command, parse_iso
+from engine.events import TRADE
+from tests.engine.naive_book import NaiveBook
+from tests.engine.order_streams import MixedStream, moving_mid_limit_orders
+
+START = parse_iso("2026-01-01T00:00:00Z")
+REPO = Path(__file__).resolve().parents[1]
+DEDUP_WINDOW = 24 * 3600 * 1_000_000
+
+
+def stream_a(count: int) -> list[bytes]:
+    return [json.dumps(m).encode() for m in moving_mid_limit_orders(count, seed=1)]
+
+
+def stream_b(count: int) -> list[bytes]:
+    stream = MixedStream(seed=1, users=200, spread=20)
+    return [json.dumps(m).encode() for m in stream.messages(count)]
+
+
+def parsed(lines: list[bytes]) -> list:
+    """Commands of a stream (rejections dropped), parsed once outside the timing."""
+    commands = (parse_command(line, topic="orders", partition=0, offset=n, now=START)
+                for n, line in enumerate(lines))
+    return [command for command in commands if not isinstance(command, Rejection)]
+
+
+@contextmanager
+def cyclic_gc(enabled: bool) -> Iterator[None]:
+    """Run with the cyclic GC as is, or with everything frozen and the GC off."""
+    if enabled:
+        yield
+        return
+    gc.collect()
+    gc.freeze()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+        gc.unfreeze()
+
+
+def core_rate(commands: list, make_book: Callable[[str], object]) -> float:
+    """Commands per CPU-second applied to fresh per-symbol books."""
+    books = {command.symbol: make_book(command.symbol) for command in commands}
+    began = time.process_time()
+    for n, command in enumerate(commands):
+        books[command.symbol].apply(command, START + n)
+    return len(commands) / (time.process_time() - began)
+
+
+def replay_rate(lines: list[bytes]) -> float:
+    """Messages per second of the ``order-replay`` command, JSON in, JSON out."""
+    with tempfile.NamedTemporaryFile(suffix=".jsonl") as source:
+        source.write(b"\n".join(lines) + b"\n")
+        source.flush()
+        began = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "engine.replay", source.name, "--fixed-clock"],
+                       stdout=subprocess.DEVNULL, check=True, cwd=REPO)
+        return len(lines) / (time.perf_counter() - began)
+
+
+def naive_replay_rate(lines: list[bytes]) -> float:
+    """The same JSON-in, JSON-out loop in-process, with the naive book as matcher."""
+    books: dict[str, NaiveBook] = {}
+    out = []
+    began = time.perf_counter()
+    for n, line in enumerate(lines):
+        command = parse_command(line, topic="orders", partition=0, offset=n, now=START + n)
+        if isinstance(command, Rejection):
+            out.append(json.dumps(command.reason))
+            continue
+        book = books.setdefault(command.symbol, NaiveBook(DEDUP_WINDOW))
+        out.extend(json.dumps(event[:2]) for event in book.apply(command, START + n))
+    return len(lines) / (time.perf_counter() - began)
+
+
+def traded_share(commands: list) -> float:
+    """Share of commands that made at least one trade."""
+    book, traded = OrderBook("AAPL"), 0
+    for n, command in enumerate(commands):
+        events = book.apply(command, START + n).events
+        traded += any(type(e) is tuple and e[0] == TRADE for e in events)
+    return traded / max(len(commands), 1)
+
+
+def bench_stream(name: str, lines: list[bytes], naive_count: int) -> None:
+    commands = parsed(lines)
+    prefix = min(naive_count, len(lines))
+    print(f"stream {name}: {len(lines):,} messages")
+    for enabled in (True, False):
+        with cyclic_gc(enabled):
+            rate = core_rate(commands, OrderBook)
+        label = "GC default" if enabled else "GC frozen+off"
+        print(f"  core alone ({label:13s}) {rate:>10,.0f} msg/s")
+    naive = core_rate(commands[:naive_count], lambda symbol: NaiveBook(DEDUP_WINDOW))
+    print(f"  core alone, naive book      {naive:>10,.0f} msg/s (first {prefix:,})")
+    print(f"  order-replay end to end     {replay_rate(lines):>10,.0f} msg/s")
+    print(f"  naive book end to end       {naive_replay_rate(lines[:naive_count]):>10,.0f} "
+          f"msg/s (in-process, first {prefix:,})")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.core", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--messages", type=int, default=1_000_000)
+    parser.add_argument("--naive-messages", type=int, default=20_000)
+    parser.add_argument("--stream", choices=("a", "b", "both"), default="both")
+    args = parser.parse_args(argv)
+    if args.stream in ("a", "both"):
+        lines = stream_a(args.messages)
+        share = traded_share(parsed(lines[:100_000]))
+        bench_stream(f"a (limit orders around a moving mid, {share:.0%} trade)", lines,
+                     args.naive_messages)
+    if args.stream in ("b", "both"):
+        bench_stream("b (mixed: cancels, amends, IOC/FOK, market)", stream_b(args.messages),
+                     args.naive_messages)
+    book_only, dedup = measure(min(args.messages, 200_000))
+    print(f"memory: {book_only:.0f} bytes per resting order, plus {dedup:.0f} bytes per id "
+          "in the dedup window")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
