@@ -6,6 +6,7 @@ ISO-8601 strings are only made at the edge when an output is rendered.
 """
 
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 
 Micros = int
 
@@ -30,7 +31,11 @@ def parse_iso(text: str) -> Micros:
     return micros_from_datetime(datetime.fromisoformat(text))
 
 
+@lru_cache(maxsize=1024)
 def format_iso(micros: Micros) -> str:
-    """Render engine time as ISO-8601 UTC with microseconds and a ``Z``."""
+    """Render engine time as ISO-8601 UTC with microseconds and a ``Z``.
+
+    Cached: every output of one command, and its snapshot, share one time.
+    """
     moment = _EPOCH + timedelta(microseconds=micros)
     return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")

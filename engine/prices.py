@@ -6,9 +6,11 @@ Nothing here ever touches a float: JSON numbers arrive as ``Decimal`` (see
 
 import re
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 
 MAX_DECIMALS = 8
 MAX_PRICE = Decimal(10) ** 15
+_FORMAT_CACHE = 1 << 14
 _PRICE_TEXT = re.compile(r"-?[0-9]+(\.[0-9]+)?")
 
 
@@ -55,11 +57,13 @@ def tick_formatter(tick: Decimal):
 
     The result keeps the tick's exponent, so with tick 0.01 the price 189 is
     ``"189.00"``: every price of a symbol has the same number of decimals.
+    Prices repeat a lot (levels, snapshots), so results are cached.
     """
-    exponent = min(tick.as_tuple().exponent, 0)
+    quantum = Decimal(1).scaleb(min(tick.as_tuple().exponent, 0))
 
+    @lru_cache(maxsize=_FORMAT_CACHE)
     def format_ticks(ticks: int) -> str:
-        return str((tick * ticks).quantize(Decimal(1).scaleb(exponent)))
+        return str((tick * ticks).quantize(quantum))
 
     return format_ticks
 
