@@ -11,6 +11,11 @@ contract's order, map the original app's shape, default ``order_id`` to
 (duplicate ids, unknown order and owner checks, matching). ``Engine.process``
 chains both for many symbols and renders ``Output`` triples.
 
+Events. ``ApplyResult.events`` are compact plain tuples (see
+``engine.events``) and ``Rejection`` objects; ``result_outputs`` renders them
+with a snapshot into ``Output(topic, key, value)`` triples, values exactly in
+the contract's shapes.
+
 Time. ``now`` is integer microseconds since the epoch (``engine.clock``); the
 core never reads the clock, so the dedup window and every ``ts`` follow the
 caller and a replay with the same times gives the same bytes.
@@ -39,6 +44,10 @@ per-symbol ``arrival`` number for time priority), the dedup window
 sequences, last trade); ``OrderBook.from_rows`` rebuilds an identical book
 (same ``state_hash()``). ``ApplyResult.delta()`` reports only what one command
 changed.
+
+Performance. The hot path makes no reference cycles, so an embedding process
+may freeze and switch off CPython's cyclic GC (``gc.freeze(); gc.disable()``)
+once its books are loaded; ``bench/`` measures both ways.
 """
 
 from engine.book import ApplyResult, OrderBook
@@ -46,7 +55,14 @@ from engine.clock import Micros, format_iso, micros_from_datetime, parse_iso, wa
 from engine.commands import AmendOrder, CancelOrder, Command, NewOrder
 from engine.config import EngineConfig, SymbolSpec
 from engine.engine import Engine
-from engine.outputs import MARKET_DATA, ORDER_EVENTS, TRADES, Output, result_outputs
+from engine.outputs import (
+    MARKET_DATA,
+    ORDER_EVENTS,
+    TRADES,
+    Output,
+    rejection_output,
+    result_outputs,
+)
 from engine.parsing import parse_command
 from engine.rejections import Rejection
 from engine.rows import BookRows, StateDelta
@@ -73,6 +89,7 @@ __all__ = [
     "micros_from_datetime",
     "parse_command",
     "parse_iso",
+    "rejection_output",
     "result_outputs",
     "wall_clock",
 ]
