@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-import faust
-
 from app import settings
+from app.exactly_once import App
 
 
-def create_app(app_id: str = settings.APP_ID, **overrides: Any) -> faust.App:
+def create_app(app_id: str = settings.APP_ID, **overrides: Any) -> App:
     """Exactly-once processing and RocksDB tables: the settings a matching engine needs.
 
     Tests and tools pass overrides (another id, data dir, port) and keep everything else.
@@ -25,7 +24,8 @@ def create_app(app_id: str = settings.APP_ID, **overrides: Any) -> faust.App:
         "web_host": settings.WEB_HOST,
         "consumer_auto_offset_reset": "earliest",
         "producer_acks": -1,
+        "broker_session_timeout": settings.SESSION_TIMEOUT_S,
     }
     options.update(overrides)
-    return faust.App(app_id, **options)
+    return App(app_id, **options)
 

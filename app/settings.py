@@ -6,6 +6,10 @@ Kept free of Faust imports so the service scripts and tests can read topic names
 from __future__ import annotations
 
 import os
+from decimal import Decimal
+
+from engine import EngineConfig, SymbolSpec
+from engine.clock import MICROS_PER_SECOND
 
 APP_ID = os.environ.get("APP_ID", "order-matching")
 BROKER = os.environ.get("KAFKA_BROKER", "kafka://127.0.0.1:9092")
@@ -14,6 +18,8 @@ STORE = os.environ.get("FAUST_STORE", "rocksdb://")
 DATA_DIR = os.environ.get("FAUST_DATADIR", ".run/worker-data")
 WEB_PORT = int(os.environ.get("WEB_PORT", 6066))
 WEB_HOST = os.environ.get("WEB_HOST", "0.0.0.0")
+#: How long a silent (crashed) worker keeps its partitions before the group moves them.
+SESSION_TIMEOUT_S = float(os.environ.get("BROKER_SESSION_TIMEOUT", 30))
 TOPIC_PARTITIONS = int(os.environ.get("TOPIC_PARTITIONS", 8))
 
 ORDERS_TOPIC = os.environ.get("ORDERS_TOPIC", "orders")
@@ -21,10 +27,25 @@ TRADES_TOPIC = os.environ.get("TRADES_TOPIC", "trades")
 ORDER_EVENTS_TOPIC = os.environ.get("ORDER_EVENTS_TOPIC", "order-events")
 MARKET_DATA_TOPIC = os.environ.get("MARKET_DATA_TOPIC", "market-data")
 
-#: The topics the engine reads and writes, created with TOPIC_PARTITIONS partitions.
+#: Validated commands re-keyed by symbol: the matcher's input (internal to the app).
+COMMANDS_TOPIC = os.environ.get("COMMANDS_TOPIC", f"{APP_ID}-commands")
+
+#: The topics users read and write.
 PUBLIC_TOPICS = (ORDERS_TOPIC, TRADES_TOPIC, ORDER_EVENTS_TOPIC, MARKET_DATA_TOPIC)
+#: Everything provisioning creates with TOPIC_PARTITIONS partitions. The internal topic is
+#: created up front too: a worker that joins its group before Faust has declared it gets no
+#: partition of it until the next rebalance.
+ENGINE_TOPICS = (*PUBLIC_TOPICS, COMMANDS_TOPIC)
 
 
 def bootstrap_servers() -> str:
     """`host:port` for plain Kafka clients, from Faust's `kafka://host:port` URL."""
     return BROKER.removeprefix("kafka://")
+
+
+def engine_config() -> EngineConfig:
+    """Tick and lot size of every symbol and the duplicate-id window, from the environment."""
+    spec = SymbolSpec(tick=Decimal(os.environ.get("TICK_SIZE", "0.01")),
+                      lot=int(os.environ.get("LOT_SIZE", 1)))
+    window_s = int(os.environ.get("DEDUP_WINDOW_SECONDS", 24 * 3600))
+    return EngineConfig(default=spec, dedup_window=window_s * MICROS_PER_SECOND)

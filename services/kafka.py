@@ -133,7 +133,7 @@ async def _create_topics(servers: str, names: list[str], partitions: int) -> Non
 
 def create_topics(settings: Settings, names: list[str] | None = None) -> None:
     """Create the engine's topics with the configured partition count, if missing."""
-    wanted = list(names or app_settings.PUBLIC_TOPICS)
+    wanted = list(names or app_settings.ENGINE_TOPICS)
     asyncio.run(_create_topics(bootstrap(settings), wanted, settings.topic_partitions))
 
 

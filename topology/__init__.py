@@ -1,1 +1,16 @@
-"""The topology: which topics feed which agents, readable in one file."""
+"""The topology, in the style of a Kafka Streams topology description.
+
+    orders (raw bytes, any key)
+      └─ agents.ingress: parse + validate (engine.parse_command)
+           ├─ rejected ──────────────────────────────────────────────▶ order-events
+           └─ command, key = symbol ─▶ <app>-commands (internal, re-keyed)
+                 └─ agents.matcher: book.apply (engine.OrderBook)
+                      ├─ state rows ─▶ tables book-orders / book-seen / book-meta
+                      │                (RocksDB + changelog topics)
+                      ├─ trades ─────────────────────────────────────────▶ trades
+                      ├─ order events ───────────────────────────────────▶ order-events
+                      └─ book snapshot ──────────────────────────────────▶ market-data
+
+Topics are declared in `topology.topics`, tables in `tables.books`, agents in `agents`;
+`faust -A app worker` discovers them all.
+"""

@@ -8,35 +8,16 @@ import sys
 from pathlib import Path
 
 import pytest
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient
 
 from app import settings as app_settings
 from services import kafka
+from tests.kafka_io import read_all
 
 pytestmark = pytest.mark.services
 
 CONSOLE_PRODUCER = Path(sys.executable).parent / "kafka-console-producer"
-
-
-async def read_all(servers: str, topic: str, expected: int, *, committed_only: bool = False,
-                   timeout: float = 20.0) -> list[tuple[bytes | None, bytes]]:
-    """Read a topic from the start until `expected` records came or `timeout` passed."""
-    consumer = AIOKafkaConsumer(
-        topic, bootstrap_servers=servers, auto_offset_reset="earliest", enable_auto_commit=False,
-        isolation_level="read_committed" if committed_only else "read_uncommitted",
-    )
-    await consumer.start()
-    records: list[tuple[bytes | None, bytes]] = []
-    try:
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        while len(records) < expected and loop.time() < deadline:
-            batches = await consumer.getmany(timeout_ms=500)
-            records += [(r.key, r.value) for batch in batches.values() for r in batch]
-    finally:
-        await consumer.stop()
-    return records
 
 
 def test_console_producer_line_is_read_back_by_aiokafka(kafka_bootstrap: str,

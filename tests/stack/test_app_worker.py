@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import os
 import socket
-import subprocess
-import sys
 import time
 import urllib.request
 from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.services
+from tests.stack.worker import Worker
 
-FAUST = Path(sys.executable).parent / "faust"
+pytestmark = pytest.mark.services
 
 
 def free_port() -> int:
@@ -23,26 +20,25 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def http_status(url: str, timeout: float) -> int | None:
+    """The first answer's status within `timeout`, or None if nothing answered."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as reply:
+                return reply.status
+        except OSError:
+            time.sleep(0.5)
+    return None
+
+
 def test_app_worker_serves_its_web_page(kafka_bootstrap: str, tmp_path: Path) -> None:
     port = free_port()
-    env = {**os.environ, "KAFKA_BROKER": f"kafka://{kafka_bootstrap}",
-           "FAUST_DATADIR": str(tmp_path / "data"), "APP_ID": f"web-test-{port}"}
-    with (tmp_path / "worker.log").open("wb") as log:
-        worker = subprocess.Popen(
-            [str(FAUST), "-A", "app", "worker", "-l", "info", "--web-port", str(port),
-             "--web-host", "127.0.0.1"],
-            env=env, stdout=log, stderr=subprocess.STDOUT, cwd=Path(__file__).parents[2],
-        )
+    env = {"KAFKA_BROKER": f"kafka://{kafka_bootstrap}", "FAUST_DATADIR": str(tmp_path / "data"),
+           "APP_ID": f"web-test-{port}"}
+    worker = Worker("app", env, tmp_path / "worker.log",
+                    extra_args=("--web-port", str(port), "--web-host", "127.0.0.1")).start()
     try:
-        status = None
-        deadline = time.monotonic() + 90
-        while status is None and time.monotonic() < deadline and worker.poll() is None:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2) as reply:
-                    status = reply.status
-            except OSError:
-                time.sleep(0.5)
-        assert status == 200, (tmp_path / "worker.log").read_text()[-3000:]
+        assert http_status(f"http://127.0.0.1:{port}/", timeout=90) == 200, worker.tail()
     finally:
-        worker.terminate()
-        worker.wait(timeout=60)
+        worker.stop()

@@ -1,0 +1,155 @@
+"""The whole topology on the real broker: ingress, re-keying, matcher, RocksDB tables.
+
+Each test runs the engine's own app (`faust -A app worker`) with fresh topic names, sends
+order messages as a producer would and reads what the engine published, read-committed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+import re
+import uuid
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from engine import TRADES, Engine, wall_clock
+from services import kafka
+from services.config import Settings
+from tests.kafka_io import read_all, send
+from tests.stack.worker import Worker
+
+pytestmark = pytest.mark.services
+
+
+@pytest.fixture
+def engine_env(kafka_bootstrap: str, settings: Settings, tmp_path: Path) -> dict[str, str]:
+    run = uuid.uuid4().hex[:8]
+    env = {
+        "KAFKA_BROKER": f"kafka://{kafka_bootstrap}",
+        "APP_ID": f"matching-{run}",
+        "ORDERS_TOPIC": f"orders-{run}",
+        "TRADES_TOPIC": f"trades-{run}",
+        "ORDER_EVENTS_TOPIC": f"order-events-{run}",
+        "MARKET_DATA_TOPIC": f"market-data-{run}",
+        "COMMANDS_TOPIC": f"matching-{run}-commands",
+        "FAUST_DATADIR": str(tmp_path / "data-1"),
+        "BROKER_SESSION_TIMEOUT": "10",  # a killed worker's partitions move on sooner
+    }
+    kafka.create_topics(settings, [env[name] for name in env if name.endswith("_TOPIC")])
+    return env
+
+
+@pytest.fixture
+def worker(engine_env: dict[str, str], tmp_path: Path) -> Iterator[Worker]:
+    running = Worker("app", engine_env, tmp_path / "worker.log").start().wait_ready()
+    yield running
+    running.stop()
+
+
+def order(order_id: str, user: str, side: str, price: str, quantity: int) -> tuple[bytes, bytes]:
+    value = {"order_id": order_id, "user_id": user, "symbol": "AAPL", "side": side,
+             "price": price, "quantity": quantity}
+    return b"AAPL", json.dumps(value).encode()
+
+
+def published(servers: str, topic: str, expected: int, timeout: float = 90) -> list[dict]:
+    """What the engine committed to `topic`: the first `expected` records, or all by timeout."""
+    records = asyncio.run(read_all(servers, topic, expected, committed_only=True,
+                                   timeout=timeout))
+    return [json.loads(value) for _, value in records]
+
+
+def test_orders_match_and_garbage_is_rejected(worker: Worker, engine_env: dict[str, str],
+                                              kafka_bootstrap: str) -> None:
+    asyncio.run(send(kafka_bootstrap, engine_env["ORDERS_TOPIC"], [
+        order("s-1", "bob", "sell", "189.25", 100),
+        (b"whatever", b"\xff not json"),
+        order("b-1", "alice", "buy", "189.30", 60),
+    ]))
+
+    trades = published(kafka_bootstrap, engine_env["TRADES_TOPIC"], 1)
+    events = published(kafka_bootstrap, engine_env["ORDER_EVENTS_TOPIC"], 5)
+    depth = published(kafka_bootstrap, engine_env["MARKET_DATA_TOPIC"], 2)
+
+    assert [(t["trade_id"], t["price"], t["quantity"], t["buy_order_id"], t["sell_order_id"])
+            for t in trades] == [("AAPL-1", "189.25", 60, "b-1", "s-1")], worker.tail()
+    by_order: dict[str, list[str]] = {}
+    for event in events:
+        by_order.setdefault(event["order_id"], []).append(event["event"])
+    assert by_order.pop("s-1") == ["accepted", "partially_filled"]
+    assert by_order.pop("b-1") == ["accepted", "filled"]
+    [(garbage_id, garbage_events)] = by_order.items()
+    assert re.fullmatch(rf"{engine_env['ORDERS_TOPIC']}-\d+-\d+", garbage_id)
+    assert garbage_events == ["rejected"]
+    assert [e["reason"] for e in events if e["event"] == "rejected"] == ["invalid_json"]
+    assert depth[-1]["asks"] == [["189.25", 40]] and depth[-1]["bids"] == []
+
+
+def order_stream(count: int, seed: int = 7) -> list[tuple[bytes, bytes]]:
+    """Crossing limit orders on two symbols from a few users: plenty of trades."""
+    rng = random.Random(seed)
+    stream = []
+    for n in range(count):
+        symbol = rng.choice(["AAPL", "MSFT"])
+        value = {"order_id": f"o-{n}", "user_id": rng.choice(["ann", "bob", "cy", "di"]),
+                 "symbol": symbol, "side": rng.choice(["buy", "sell"]),
+                 "price": f"{rng.randint(9990, 10010) / 100:.2f}",
+                 "quantity": rng.randint(1, 50)}
+        stream.append((symbol.encode(), json.dumps(value).encode()))
+    return stream
+
+
+def trade_facts(trades: list[dict]) -> dict[str, list[tuple]]:
+    """Per symbol, each trade without its wall-clock timestamp."""
+    facts: dict[str, list[tuple]] = {}
+    for t in trades:
+        facts.setdefault(t["symbol"], []).append(
+            (t["trade_id"], t["price"], t["quantity"], t["buy_order_id"], t["sell_order_id"]))
+    return facts
+
+
+@pytest.mark.known_defect
+def test_killed_worker_neither_loses_nor_duplicates_a_trade(
+    engine_env: dict[str, str], kafka_bootstrap: str, tmp_path: Path
+) -> None:
+    """SIGKILL mid-stream, restart on an empty data dir: the trades equal an offline replay.
+
+    Known defect (about one run in three fails): after the restart a symbol's book can miss
+    commands whose offsets were committed, or the recovered worker skips a run of commands.
+    Seen: Faust resumes stream partitions before it seeks them to the committed offsets, so
+    records fetched from offset 0 are processed before the seek jumps ahead; and table
+    changelog writes go through Faust's buffered `send_soon`, outside the task, so they can
+    land in the transaction after the one that commits their command's offset.
+    """
+    stream = order_stream(400)
+    engine = Engine()
+    expected = [o.value for i, (_, raw) in enumerate(stream)
+                for o in engine.process(raw, offset=i, now=wall_clock()) if o.topic == TRADES]
+    trades_topic = engine_env["TRADES_TOPIC"]
+
+    first = Worker("app", engine_env, tmp_path / "worker-1.log").start().wait_ready()
+    try:
+        asyncio.run(send(kafka_bootstrap, engine_env["ORDERS_TOPIC"], stream))
+        before_crash = published(kafka_bootstrap, trades_topic, len(expected) // 4)
+    finally:
+        first.kill()
+    assert len(before_crash) >= len(expected) // 4, first.tail()
+
+    # A replacement on a new machine: an empty data dir, so the books, sequences and dedup
+    # windows must come back from the tables' changelog topics.
+    replacement_env = {**engine_env, "FAUST_DATADIR": str(tmp_path / "data-2")}
+    second = Worker("app", replacement_env, tmp_path / "worker-2.log").start().wait_ready()
+    try:
+        trades = published(kafka_bootstrap, trades_topic, len(expected))
+        late = published(kafka_bootstrap, trades_topic, len(expected) + 1, timeout=5)
+    finally:
+        second.stop()
+
+    counts = Counter(t["trade_id"] for t in late)
+    assert [tid for tid, n in counts.items() if n > 1] == [], "trades published twice"
+    assert trade_facts(trades) == trade_facts(expected), second.tail()

@@ -1,0 +1,59 @@
+"""Run a real `faust ... worker` as a child process: start, wait until ready, kill, stop."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+FAUST = Path(sys.executable).parent / "faust"
+REPO = Path(__file__).parents[2]
+
+
+class Worker:
+    """One worker process whose log goes to a file the test can show when it fails."""
+
+    def __init__(self, app: str, env: dict[str, str], log_file: Path,
+                 extra_args: tuple[str, ...] = ("--without-web",)) -> None:
+        self.app, self.env, self.log_file, self.extra_args = app, env, log_file, extra_args
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> Worker:
+        with self.log_file.open("ab") as log:
+            self.proc = subprocess.Popen(
+                [str(FAUST), "-A", self.app, "worker", "-l", "info", *self.extra_args],
+                env={**os.environ, **self.env}, stdout=log, stderr=subprocess.STDOUT, cwd=REPO,
+                start_new_session=True,
+            )
+        return self
+
+    def wait_ready(self, timeout: float = 120.0) -> Worker:
+        """Faust logs `Worker ready` once its tables are recovered and streams started."""
+        seen = self.log_file.stat().st_size if self.log_file.exists() else 0
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            assert self.proc is not None and self.proc.poll() is None, self.tail()
+            if b"Worker ready" in self.log_file.read_bytes()[seen:]:
+                return self
+            time.sleep(0.3)
+        raise TimeoutError(f"worker not ready after {timeout}s\n{self.tail()}")
+
+    def kill(self) -> None:
+        """SIGKILL the whole process group, as a crash or an OOM killer would."""
+        if self.proc is not None and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(timeout=30)
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+    def tail(self, chars: int = 4000) -> str:
+        return self.log_file.read_text(errors="replace")[-chars:] if self.log_file.exists() else ""

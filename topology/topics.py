@@ -1,0 +1,25 @@
+"""Every topic of the topology, declared once with its serialisation.
+
+`orders` is read as raw bytes: whatever a producer wrote, even garbage, reaches the ingress
+agent, which turns what it cannot read into a `rejected` event instead of crashing.
+"""
+
+from __future__ import annotations
+
+from app import app, settings
+from engine import MARKET_DATA, ORDER_EVENTS, TRADES
+
+orders = app.topic(settings.ORDERS_TOPIC, key_serializer="raw", value_serializer="raw")
+
+commands = app.topic(
+    settings.COMMANDS_TOPIC, key_type=str, key_serializer="raw", value_serializer="json",
+    partitions=settings.TOPIC_PARTITIONS, internal=True,
+)
+
+#: The engine's outputs, by the topic names the pure core gives them.
+outputs = {
+    name: app.topic(topic, key_type=str, key_serializer="raw", value_serializer="json")
+    for name, topic in ((TRADES, settings.TRADES_TOPIC),
+                        (ORDER_EVENTS, settings.ORDER_EVENTS_TOPIC),
+                        (MARKET_DATA, settings.MARKET_DATA_TOPIC))
+}
