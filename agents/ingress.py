@@ -10,6 +10,7 @@ import logging
 
 from agents.publish import publish
 from app import app, settings
+from app.exactly_once import units_of_work
 from engine import Rejection, parse_command, wall_clock
 from engine.outputs import rejection_output
 from topology.topics import commands, orders
@@ -21,7 +22,7 @@ ENGINE_CONFIG = settings.engine_config()
 @app.agent(orders)
 async def ingress(stream):
     """Validate each message in the contract's order; forward or reject it."""
-    async for event in stream.events():
+    async for event in units_of_work(stream):
         message = event.message
         parsed = parse_command(event.value, topic=message.topic, partition=message.partition,
                                offset=message.offset, now=wall_clock(), config=ENGINE_CONFIG)

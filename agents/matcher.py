@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from agents.publish import publish
 from app import app
+from app.exactly_once import units_of_work
 from engine import Command, result_outputs, wall_clock
 from tables.books import BookStore
 from topology.topics import commands
@@ -25,8 +26,8 @@ async def rebuild_books_after_rebalance(sender, assigned, **kwargs) -> None:
 @app.agent(commands)
 async def matcher(stream):
     """Apply each command, persist what changed, publish trades, events and market data."""
-    async for value in stream:
-        command = Command.from_dict(value)
+    async for event in units_of_work(stream):
+        command = Command.from_dict(event.value)
         book = store.book(command.symbol)
         now = wall_clock()
         result = book.apply(command, now)

@@ -119,12 +119,12 @@ def test_killed_worker_neither_loses_nor_duplicates_a_trade(
 ) -> None:
     """SIGKILL mid-stream, restart on an empty data dir: the trades equal an offline replay.
 
-    Known defect (about one run in three fails): after the restart a symbol's book can miss
-    commands whose offsets were committed, or the recovered worker skips a run of commands.
-    Seen: Faust resumes stream partitions before it seeks them to the committed offsets, so
-    records fetched from offset 0 are processed before the seek jumps ahead; and table
-    changelog writes go through Faust's buffered `send_soon`, outside the task, so they can
-    land in the transaction after the one that commits their command's offset.
+    Known defect: it fails in about half the runs. Seen in the replacement worker: Faust's
+    recovery resumes the stream partitions before seeking them to the committed offsets, so
+    commands read from offset 0 are applied before the seek jumps ahead; and a partition's
+    committed offset can stop advancing, leaving its outputs in a transaction that never
+    commits. Fixed already (app/exactly_once.py): outputs sent outside the transaction,
+    changelog writes committed after their offsets, commits splitting a command.
     """
     stream = order_stream(400)
     engine = Engine()
