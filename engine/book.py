@@ -15,6 +15,7 @@ from engine.clock import Micros, format_iso
 from engine.commands import (
     BUY,
     FOK,
+    GTC,
     IOC,
     MARKET,
     AmendOrder,
@@ -121,17 +122,19 @@ class OrderBook:
 
     def apply(self, command: Command, now: Micros) -> ApplyResult:
         """Run one command against the book at time ``now``."""
-        self.applied += 1
+        self.applied = version = self.applied + 1
         self._now = now
         self._events = events = []
         self._changed = changed = []
         dedup = self.dedup
         forgotten = dedup.expire(now) if now >= dedup.next_expiry else _NO_IDS
-        seen = self._handlers[type(command)](command)
+        if type(command) is NewOrder:
+            seen = self._new(command)
+        else:
+            seen = self._handlers[type(command)](command)
         if changed:
             self.book_seq += 1
-        return _new_tuple(ApplyResult, (events, changed, seen, forgotten, self,
-                                        self.applied))
+        return _new_tuple(ApplyResult, (events, changed, seen, forgotten, self, version))
 
     def _new(self, command: NewOrder) -> str | None:
         order_id = command.order_id
@@ -147,11 +150,14 @@ class OrderBook:
         order = Order(order_id, command.user_id, command.side, command.price, quantity, quantity,
                       arrival, command.timestamp)
         self._events.append((ACCEPTED, order, quantity, 0, quantity, None, ""))
-        if command.tif == FOK and not self._fillable(order):
+        tif = command.tif
+        if tif == GTC and command.type != MARKET:  # the common case first
+            self._execute(order, None, "")
+        elif tif == FOK and not self._fillable(order):
             self._expire(order, FOK_UNFILLABLE, "not enough liquidity to fill the order at once")
         elif command.type == MARKET:
             self._execute(order, NO_LIQUIDITY, "no liquidity left for the market order")
-        elif command.tif == IOC:
+        elif tif == IOC:
             self._execute(order, IOC_REMAINDER, "immediate-or-cancel remainder")
         else:
             self._execute(order, None, "")
@@ -214,19 +220,29 @@ class OrderBook:
         """Sweep the opposite side, then rest the remainder or expire it.
 
         ``expiry`` is the reason a remainder expires (None: it rests). The sweep
-        is skipped outright when the best opposite price does not cross.
+        is skipped outright when the best opposite price does not cross, and a
+        resting remainder is queued inline: most limit orders just rest.
         """
-        opposite = self.asks if order.side == BUY else self.bids
-        best = opposite.best
-        crosses = best is not None and (
-            order.price is None or opposite.sign * best.price <= opposite.sign * order.price)
+        price = order.price
+        if order.side == BUY:
+            best, own = self.asks.best, self.bids
+            crosses = best is not None and (price is None or best.price <= price)
+        else:
+            best, own = self.bids.best, self.asks
+            crosses = best is not None and (price is None or best.price >= price)
         if crosses and self._sweep(order):
             self._expire(order, SELF_TRADE, "the next match was with the user's own order")
-        elif order.remaining:
-            if expiry is None:
-                self._rest(order)
-            else:
-                self._expire(order, expiry, detail)
+        elif not order.remaining:
+            return
+        elif expiry is None:  # rest: Level.append, inlined
+            level = own.levels.get(price) or own.add_level(price)
+            level.orders.append(order)
+            level.total += order.remaining
+            level.live += 1
+            self.orders[order.order_id] = order
+            self._changed.append(order)
+        else:
+            self._expire(order, expiry, detail)
 
     def _sweep(self, order: Order) -> bool:
         """Trade ``order`` against the best opposite orders; True if stopped by self-trade.
@@ -268,7 +284,8 @@ class OrderBook:
                     events.append((PARTIALLY_FILLED, head, head.quantity,
                                    head.quantity - head.remaining, head.remaining, None, ""))
                 else:
-                    level.pop_front()
+                    level.orders.popleft()
+                    level.live -= 1
                     del orders[head.order_id]
                     changed.append(head)
                     if not level.live:
@@ -307,16 +324,6 @@ class OrderBook:
 
     def _side_of(self, order: Order) -> BookSide:
         return self.bids if order.side == BUY else self.asks
-
-    def _rest(self, order: Order) -> None:
-        """Queue ``order`` at the back of its price level (Level.append, inlined)."""
-        side = self.bids if order.side == BUY else self.asks
-        level = side.levels.get(order.price) or side.add_level(order.price)
-        level.orders.append(order)
-        level.total += order.remaining
-        level.live += 1
-        self.orders[order.order_id] = order
-        self._changed.append(order)
 
     def _take_out(self, order: Order) -> None:
         side = self._side_of(order)
@@ -384,7 +391,9 @@ class OrderBook:
         book.last_trade = last_trade_from_meta(meta)
         for order in sorted((order_from_row(row, spec.tick) for row in orders),
                             key=lambda order: order.arrival):
-            book._rest(order)
+            side = book._side_of(order)
+            (side.levels.get(order.price) or side.add_level(order.price)).append(order)
+            book.orders[order.order_id] = order
         return book
 
     def state_hash(self) -> str:

@@ -1,8 +1,9 @@
 """The per-symbol window of recently accepted order ids.
 
 An id accepted at time t blocks a new order with the same id until
-t + window. Ids are kept in acceptance order so expiry pops from the front;
-``add`` and ``expire`` report what changed so the caller can persist deltas.
+t + window. Ids are kept in acceptance order (a deque) so expiry pops from
+the front, reading each id's time from the dict: one deque entry and one dict
+entry per id. ``expire`` reports what left so the caller can persist deltas.
 """
 
 from collections import deque
@@ -15,13 +16,12 @@ _NEVER: Micros = 2**63  # later than any engine time
 class DedupWindow:
     """Order ids accepted within the last ``window`` microseconds."""
 
-    __slots__ = ("accepted_at", "ids", "next_expiry", "times", "window")
+    __slots__ = ("accepted_at", "ids", "next_expiry", "window")
 
     def __init__(self, window: Micros) -> None:
         self.window = window
         self.accepted_at: dict[str, Micros] = {}
-        self.ids: deque[str] = deque()
-        self.times: deque[Micros] = deque()
+        self.ids: deque[str] = deque()  # acceptance order (times never decrease)
         self.next_expiry: Micros = _NEVER  # when the oldest id leaves; lets callers skip expire
 
     def __contains__(self, order_id: str) -> bool:
@@ -32,31 +32,26 @@ class DedupWindow:
 
     def add(self, order_id: str, now: Micros) -> None:
         """Remember ``order_id`` as accepted at ``now``."""
+        if not self.ids:
+            self.next_expiry = now + self.window
         self.accepted_at[order_id] = now
         self.ids.append(order_id)
-        self.times.append(now)
-        if self.next_expiry == _NEVER:
-            self.next_expiry = now + self.window
 
     def expire(self, now: Micros) -> list[str]:
         """Forget the ids accepted before ``now - window``; return them."""
-        times = self.times
-        horizon = now - self.window
-        if not times or times[0] > horizon:
-            return []
         ids, accepted_at = self.ids, self.accepted_at
+        horizon = now - self.window
         forgotten = []
-        while times and times[0] <= horizon:
-            times.popleft()
-            order_id = ids.popleft()
-            del accepted_at[order_id]
-            forgotten.append(order_id)
-        self.next_expiry = times[0] + self.window if times else _NEVER
+        while ids and accepted_at[ids[0]] <= horizon:
+            forgotten.append(ids[0])
+            del accepted_at[ids.popleft()]
+        self.next_expiry = accepted_at[ids[0]] + self.window if ids else _NEVER
         return forgotten
 
     def items(self) -> list[tuple[str, Micros]]:
         """(id, accepted time) pairs, oldest first."""
-        return list(zip(self.ids, self.times, strict=True))
+        accepted_at = self.accepted_at
+        return [(order_id, accepted_at[order_id]) for order_id in self.ids]
 
     @classmethod
     def from_items(cls, window: Micros, items: dict[str, Micros]) -> "DedupWindow":

@@ -66,11 +66,6 @@ class Level:
             head = orders[0]
         return head
 
-    def pop_front(self) -> None:
-        """Drop the front order once it is completely filled."""
-        self.orders.popleft()
-        self.live -= 1
-
     def discard(self, order: Order) -> None:
         """Take ``order`` out of the queue wherever it stands."""
         self.total -= order.remaining
