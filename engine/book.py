@@ -103,8 +103,8 @@ class OrderBook:
         self.symbol = symbol
         self.spec = spec
         self.format_price = tick_formatter(spec.tick)
-        self.bids = BookSide(is_bid=True)
-        self.asks = BookSide(is_bid=False)
+        self.bids = BookSide(is_bid=True, format_price=self.format_price)
+        self.asks = BookSide(is_bid=False, format_price=self.format_price)
         self.orders: dict[str, Order] = {}
         self.dedup = DedupWindow(dedup_window)
         self.trade_seq = 0
@@ -346,7 +346,7 @@ class OrderBook:
 
     def snapshot(self, now: Micros) -> dict:
         """The ``market-data`` message: best prices, top levels and the last trade."""
-        bids, asks = self.depth(is_bid=True), self.depth(is_bid=False)
+        bids, asks = self.bids.depth(DEPTH), self.asks.depth(DEPTH)
         return {
             "symbol": self.symbol,
             "seq": self.book_seq,
@@ -355,15 +355,9 @@ class OrderBook:
             "best_ask": asks[0] if asks else None,
             "bids": bids,
             "asks": asks,
-            "last_trade": last_trade_value(self._last_trade(), self.symbol, self.format_price,
-                                           format_iso),
+            "last_trade": last_trade_value(self.last_trade, self.symbol, self.format_price),
             "ts": format_iso(now),
         }
-
-    def depth(self, is_bid: bool, levels: int = DEPTH) -> list[list]:
-        """The best ``levels`` price levels of a side as ``[price, quantity]`` pairs."""
-        side = self.bids if is_bid else self.asks
-        return [[self.format_price(level.price), level.total] for level in side.top(levels)]
 
     def meta(self) -> Row:
         """The per-symbol metadata row."""

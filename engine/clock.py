@@ -35,7 +35,17 @@ def parse_iso(text: str) -> Micros:
 def format_iso(micros: Micros) -> str:
     """Render engine time as ISO-8601 UTC with microseconds and a ``Z``.
 
-    Cached: every output of one command, and its snapshot, share one time.
+    Every output carries a time, so this is on the edge's hot path: cached
+    (the outputs of one command and its snapshot share a time), and on a miss
+    ``strftime`` runs once per minute (cached) while the seconds and
+    microseconds are plain integer formatting, several times faster.
     """
-    moment = _EPOCH + timedelta(microseconds=micros)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    seconds, fraction = divmod(micros, MICROS_PER_SECOND)
+    minute, second = divmod(seconds, 60)
+    return f"{_minute_prefix(minute)}{second:02d}.{fraction:06d}Z"
+
+
+@lru_cache(maxsize=64)
+def _minute_prefix(minute: int) -> str:
+    """``YYYY-MM-DDTHH:MM:`` of a minute since the epoch."""
+    return (_EPOCH + timedelta(minutes=minute)).strftime("%Y-%m-%dT%H:%M:")

@@ -39,12 +39,16 @@ class Order:
 
 
 class Level:
-    """All resting orders at one price, oldest first, with their total quantity."""
+    """All resting orders at one price, oldest first, with their total quantity.
 
-    __slots__ = ("dead", "live", "orders", "price", "total")
+    ``text`` is the price as market data shows it, rendered once per level.
+    """
 
-    def __init__(self, price: int) -> None:
+    __slots__ = ("dead", "live", "orders", "price", "text", "total")
+
+    def __init__(self, price: int, text: str) -> None:
         self.price = price
+        self.text = text
         self.orders: deque[Order] = deque()
         self.total = 0
         self.live = 0

@@ -26,9 +26,14 @@ class Output(NamedTuple):
         return {"topic": self.topic, "key": self.key, "value": self.value}
 
 
+def _output(fields: tuple[str, str | None, dict[str, Any]]) -> Output:
+    """An ``Output`` without the Python-level ``NamedTuple.__new__`` (it is per message)."""
+    return tuple.__new__(Output, fields)
+
+
 def rejection_output(rejection: Rejection) -> Output:
     """The ``rejected`` order event of a refused message."""
-    return Output(ORDER_EVENTS, rejection.symbol, rejection_value(rejection))
+    return _output((ORDER_EVENTS, rejection.symbol, rejection_value(rejection)))
 
 
 def result_outputs(book: OrderBook, result: ApplyResult, now: Micros) -> list[Output]:
@@ -39,10 +44,10 @@ def result_outputs(book: OrderBook, result: ApplyResult, now: Micros) -> list[Ou
         if type(event) is Rejection:
             outputs.append(rejection_output(event))
         elif event[0] == TRADE:
-            outputs.append(Output(TRADES, symbol, trade_value(event, symbol, format_price, ts)))
+            outputs.append(_output((TRADES, symbol, trade_value(event, symbol, format_price, ts))))
         else:
-            outputs.append(Output(ORDER_EVENTS, symbol,
-                                  order_event_value(event, symbol, format_price, ts)))
+            outputs.append(_output((ORDER_EVENTS, symbol,
+                                    order_event_value(event, symbol, format_price, ts))))
     if result.changed:
-        outputs.append(Output(MARKET_DATA, symbol, book.snapshot(now)))
+        outputs.append(_output((MARKET_DATA, symbol, book.snapshot(now))))
     return outputs

@@ -84,8 +84,7 @@ def parse_command(raw: bytes | str, *, topic: str, partition: int, offset: int, 
 def _decode(raw: bytes | str) -> Message:
     try:
         text = raw if isinstance(raw, str) else bytes(raw).decode("utf-8")
-        value = json.loads(text, parse_float=Decimal, parse_int=_parse_int,
-                           parse_constant=_refuse_constant)
+        value = _DECODER.decode(text)
     except UnicodeDecodeError as error:
         raise _Refused(INVALID_JSON, "message is not UTF-8") from error
     except (ValueError, RecursionError, TypeError) as error:
@@ -102,6 +101,11 @@ def _parse_int(text: str) -> int | Decimal:
 
 def _refuse_constant(name: str) -> None:
     raise ValueError(f"{name} is not JSON")
+
+
+# One decoder for every message: ``json.loads`` with hooks would build a new one each call.
+_DECODER = json.JSONDecoder(parse_float=Decimal, parse_int=_parse_int,
+                            parse_constant=_refuse_constant)
 
 
 def _legacy_to_current(message: Message) -> Message:

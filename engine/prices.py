@@ -35,7 +35,22 @@ def to_decimal(value: object) -> Decimal:
 
 
 def to_ticks(value: object, tick: Decimal) -> int:
-    """Validate a wire price and convert it to a whole number of ``tick``."""
+    """Validate a wire price and convert it to a whole number of ``tick``.
+
+    Price strings repeat a lot, so their conversions are cached (the Decimal
+    arithmetic is most of the cost); a refused price raises and is not cached.
+    """
+    if type(value) is str:
+        return _string_to_ticks(value, tick)
+    return _to_ticks(value, tick)
+
+
+@lru_cache(maxsize=_FORMAT_CACHE)
+def _string_to_ticks(value: str, tick: Decimal) -> int:
+    return _to_ticks(value, tick)
+
+
+def _to_ticks(value: object, tick: Decimal) -> int:
     price = to_decimal(value)
     if not price.is_finite() or price <= 0:
         raise PriceError("bad_price", "price must be a positive number")

@@ -2,10 +2,9 @@
 
 from typing import Any
 
-from engine.clock import format_iso
+from engine.clock import Micros, format_iso
 from engine.events import REJECTED, OrderEvent, Trade
 from engine.rejections import Rejection
-from engine.rows import LastTrade
 
 Value = dict[str, Any]
 
@@ -67,14 +66,16 @@ def rejection_value(rejection: Rejection) -> Value:
     }
 
 
-def last_trade_value(last: LastTrade | None, symbol: str, format_price, ts_of) -> Value | None:
-    """The ``last_trade`` part of a market-data snapshot."""
+def last_trade_value(last: tuple[int, int, int, Micros] | None, symbol: str,
+                     format_price) -> Value | None:
+    """The ``last_trade`` part of a market-data snapshot, from a ``LastTrade``'s fields."""
     if last is None:
         return None
+    seq, price, quantity, ts = last
     return {
-        "trade_id": f"{symbol}-{last.seq}",
-        "seq": last.seq,
-        "price": format_price(last.price),
-        "quantity": last.quantity,
-        "ts": ts_of(last.ts),
+        "trade_id": f"{symbol}-{seq}",
+        "seq": seq,
+        "price": format_price(price),
+        "quantity": quantity,
+        "ts": format_iso(ts),
     }

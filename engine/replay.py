@@ -3,6 +3,11 @@
 Line n (0-based, every line counts) of FILE (or stdin for ``-``) is offset n of
 partition 0 of topic ``orders``; each message the engine would publish is
 written to stdout as ``{"topic", "key", "value"}`` JSON, in publishing order.
+
+Lines are encoded with ``orjson`` (compact, UTF-8, keys in insertion order),
+an order of magnitude faster than ``json``; the few values it refuses
+(integers beyond 64 bits, lone surrogates) fall back to ``json``. Both give
+the same JSON values.
 """
 
 import argparse
@@ -15,10 +20,12 @@ from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal, InvalidOperation
 from typing import BinaryIO, TextIO
 
+import orjson
+
 from engine.clock import MICROS_PER_SECOND, Micros, parse_iso, wall_clock
 from engine.config import DEFAULT_LOT, DEFAULT_TICK, EngineConfig, SymbolSpec
 from engine.engine import Engine
-from engine.outputs import TOPICS
+from engine.outputs import ORDER_EVENTS, TOPICS, Output
 
 DEFAULT_START = "2026-01-01T00:00:00Z"
 
@@ -49,17 +56,37 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def replay(lines: Iterable[bytes], engine: Engine, clock: Callable[[int], Micros],
-           topics: set[str], counts: Counter[str]) -> Iterator[str]:
-    """JSON lines of every published message for each input line, counting as it goes."""
-    dumps = json.JSONEncoder(separators=(",", ":")).encode
+           topics: set[str], counts: Counter[str]) -> Iterator[bytes]:
+    """JSON lines of every published message for each input line, counting as it goes.
+
+    Counts go to a plain dict (``Counter`` item updates are slower) and are
+    added to ``counts`` once the input is exhausted.
+    """
+    tally = dict.fromkeys((*TOPICS, "messages", "rejected"), 0)
+    process = engine.process
+    offset = -1
     for offset, raw in enumerate(lines):
-        counts["messages"] += 1
-        for output in engine.process(raw, offset=offset, now=clock(offset)):
-            counts[output.topic] += 1
-            if output.value.get("event") == "rejected":
-                counts["rejected"] += 1
-            if output.topic in topics:
-                yield dumps(output.to_dict())
+        for output in process(raw, offset=offset, now=clock(offset)):
+            topic = output.topic
+            tally[topic] += 1
+            if topic == ORDER_EVENTS and output.value["event"] == "rejected":
+                tally["rejected"] += 1
+            if topic in topics:
+                yield encode_line(output)
+    tally["messages"] = offset + 1
+    counts.update(tally)
+
+
+_FALLBACK = json.JSONEncoder(separators=(",", ":")).encode
+
+
+def encode_line(output: Output) -> bytes:
+    """One output as a JSON line (without the newline)."""
+    line = output.to_dict()
+    try:
+        return orjson.dumps(line)
+    except orjson.JSONEncodeError:  # an integer beyond 64 bits or a lone surrogate
+        return _FALLBACK(line).encode()
 
 
 def _lines(source: BinaryIO) -> Iterator[bytes]:
@@ -67,16 +94,21 @@ def _lines(source: BinaryIO) -> Iterator[bytes]:
         yield line[:-1] if line.endswith(b"\n") else line
 
 
-def _write(lines: Iterable[str], out: TextIO, batch: int = 4096) -> None:
-    chunk: list[str] = []
+def _write(lines: Iterable[bytes], out: TextIO, batch: int = 4096) -> None:
+    """Write the lines in batches, as bytes, to the binary buffer under ``out``."""
+    out.flush()
+    raw = out.buffer
+    chunk: list[bytes] = []
     for line in lines:
         chunk.append(line)
         if len(chunk) == batch:
-            out.write("\n".join(chunk) + "\n")
+            chunk.append(b"")
+            raw.write(b"\n".join(chunk))
             chunk.clear()
     if chunk:
-        out.write("\n".join(chunk) + "\n")
-    out.flush()
+        chunk.append(b"")
+        raw.write(b"\n".join(chunk))
+    raw.flush()
 
 
 def _clock(fixed_start: str | None) -> Callable[[int], Micros]:

@@ -1,16 +1,18 @@
 """One side of a book: price levels by price, kept in priority order.
 
-Levels live in a dict (price -> level) for O(1) access and their prices in a
-plain list sorted worst-first, so the best price is the last item: reading it
-and dropping it (a sweep emptied the best level) are O(1), and a new level,
-which almost always appears near the top of the book, is placed with a
-binary search and a short ``memmove`` of the better prices. Both are C calls
-(``bisect``), several times cheaper than a ``SortedList`` on the hot path.
-The best level is also cached, so the sweep reads it with one attribute.
+Levels live in a dict (price -> level) for O(1) access, and in two parallel
+plain lists sorted worst-first: ``keys`` (``-sign * price``, ascending) and
+``ranked`` (the levels). The best level is the last item, so reading it and
+dropping it (a sweep emptied the best level) are O(1); a new level is placed
+with a binary search (``bisect``, C) and a ``memmove`` of the better levels
+only, which is short because new levels appear near the top of the book.
+This is what a ``SortedList`` does inside one of its sub-lists, without its
+Python-level bookkeeping, which cost about a tenth of the core's time.
+``ranked[-n:]`` is the top of the book for market data, read with one slice.
 """
 
-from bisect import bisect_left, insort
-from collections.abc import Iterator
+from bisect import bisect_left
+from collections.abc import Callable, Iterator
 
 from engine.orders import Level
 
@@ -18,42 +20,48 @@ from engine.orders import Level
 class BookSide:
     """The bids or the asks of one symbol."""
 
-    __slots__ = ("best", "is_bid", "keys", "levels", "sign")
+    __slots__ = ("best", "format_price", "keys", "levels", "ranked", "sign")
 
-    def __init__(self, is_bid: bool) -> None:
-        self.is_bid = is_bid
+    def __init__(self, is_bid: bool, format_price: Callable[[int], str] = str) -> None:
         self.sign = -1 if is_bid else 1  # sign * price grows away from the best
+        self.format_price = format_price
         self.levels: dict[int, Level] = {}
         self.keys: list[int] = []  # -sign * price, ascending: the best price is last
+        self.ranked: list[Level] = []  # the levels in the order of keys
         self.best: Level | None = None
 
     def add_level(self, price: int) -> Level:
         """Create and rank the (absent) level at ``price``."""
-        level = self.levels[price] = Level(price)
+        level = self.levels[price] = Level(price, self.format_price(price))
         key = -self.sign * price
         keys = self.keys
         if not keys or key > keys[-1]:
             keys.append(key)
+            self.ranked.append(level)
             self.best = level
         else:
-            insort(keys, key)
+            index = bisect_left(keys, key)
+            keys.insert(index, key)
+            self.ranked.insert(index, level)
         return level
 
     def remove(self, level: Level) -> None:
         """Drop an emptied level and promote the next best when it was the best."""
         del self.levels[level.price]
-        keys = self.keys
+        ranked = self.ranked
         if self.best is level:
-            keys.pop()
-            self.best = self.levels[-self.sign * keys[-1]] if keys else None
+            self.keys.pop()
+            ranked.pop()
+            self.best = ranked[-1] if ranked else None
         else:
-            del keys[bisect_left(keys, -self.sign * level.price)]
+            index = bisect_left(self.keys, -self.sign * level.price)
+            del self.keys[index]
+            del ranked[index]
 
-    def top(self, depth: int) -> Iterator[Level]:
-        """The ``depth`` best levels, best first."""
-        levels, sign, keys = self.levels, self.sign, self.keys
-        return (levels[-sign * key] for key in keys[:-depth - 1:-1])
+    def depth(self, count: int) -> list[list]:
+        """The ``count`` best levels as ``[price text, total quantity]``, best first."""
+        return [[level.text, level.total] for level in self.ranked[:-count - 1:-1]]
 
     def __iter__(self) -> Iterator[Level]:
         """Every level, best first."""
-        return self.top(len(self.keys))
+        return reversed(self.ranked)

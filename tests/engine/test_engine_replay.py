@@ -4,11 +4,16 @@ import io
 import json
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from engine_testkit import property_settings
+from hypothesis import given
+from hypothesis import strategies as st
 
-from engine.replay import main
+from engine import Output, format_iso
+from engine.replay import encode_line, main
 
 LINES = [
     '{"order_id":"a1","user_id":"alice","symbol":"AAPL","side":"sell","price":"189.25",'
@@ -79,3 +84,24 @@ def test_module_runs_as_a_command(stream):
                            "trades", "--fixed-clock"], capture_output=True, check=True,
                           cwd=Path(__file__).resolve().parents[2])
     assert json.loads(done.stdout)["value"]["quantity"] == 40
+
+
+@property_settings(300)
+@given(st.integers(min_value=-62135596800 * 10**6, max_value=253402300799 * 10**6 + 999_999))
+def test_format_iso_matches_strftime(micros):
+    moment = datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=micros)
+    assert format_iso(micros) == moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+@pytest.mark.parametrize("value", [
+    {"event": "accepted", "user_id": "zoë ✓", "timestamp": 2**70, "price": None},
+    {"event": "rejected", "user_id": "\ud800", "timestamp": "t", "quantity": -(2**64)},
+    {"event": "accepted", "user_id": "u", "timestamp": 2**63 - 1, "levels": [["1.00", 5]]},
+])
+def test_encoded_lines_are_the_json_values_in_key_order(value):
+    """orjson or its json fallback (big integers, lone surrogates): same values, same order."""
+    output = Output("order-events", "AAPL", value)
+    line = encode_line(output)
+    assert b"\n" not in line
+    assert json.loads(line) == output.to_dict()
+    assert list(json.loads(line)["value"]) == list(value)
