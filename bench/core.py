@@ -9,9 +9,14 @@ and duplicate messages. "Core alone" applies pre-parsed commands to the books
 and keeps the compact events (rendering to dicts and JSON is the edge's job);
 it is timed with CPython's cyclic GC as configured by default and with the GC
 frozen and off (the core makes no reference cycles, so an embedding process
-may do that). "order-replay" runs the real command on a JSON-lines file with
-its output sent to /dev/null. The naive reference book re-sorts a list per
-command, so it is timed on a prefix of each stream (``--naive-messages``).
+may do that). "empty loop" is the same timing loop calling a book whose
+``apply`` does nothing: the floor of any pure-Python core on this machine.
+"order-replay" runs the real command on a JSON-lines file with its output sent
+to /dev/null. The naive reference book re-sorts a list per command, so it is
+timed on a prefix of each stream (``--naive-messages``); its end-to-end row
+parses the same lines, renders every event and a market-data snapshot (top 10
+levels) after every accepted command as contract-shaped dicts (naive state
+lacks some values: those are None) and encodes them like ``order-replay``.
 """
 
 import argparse
@@ -26,8 +31,23 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from bench.memory import measure
-from engine import OrderBook, Rejection, parse_command, parse_iso
+from engine import (
+    MARKET_DATA,
+    ORDER_EVENTS,
+    TRADES,
+    NewOrder,
+    OrderBook,
+    Output,
+    Rejection,
+    format_iso,
+    parse_command,
+    parse_iso,
+    rejection_output,
+)
+from engine.config import DEFAULT_TICK
 from engine.events import TRADE
+from engine.prices import tick_formatter
+from engine.replay import encode_line
 from tests.engine.naive_book import NaiveBook
 from tests.engine.order_streams import MixedStream, moving_mid_limit_orders
 
@@ -68,9 +88,16 @@ def cyclic_gc(enabled: bool) -> Iterator[None]:
         gc.unfreeze()
 
 
+class IdleBook:
+    """A book that does nothing: times the benchmark loop and one method call."""
+
+    def apply(self, command: object, now: int) -> None:
+        """Nothing."""
+
+
 def core_rate(commands: list, make_book: Callable[[str], object]) -> float:
     """Commands per CPU-second applied to fresh per-symbol books."""
-    books = {command.symbol: make_book(command.symbol) for command in commands}
+    books = {symbol: make_book(symbol) for symbol in {command.symbol for command in commands}}
     began = time.process_time()
     for n, command in enumerate(commands):
         books[command.symbol].apply(command, START + n)
@@ -91,16 +118,51 @@ def replay_rate(lines: list[bytes]) -> float:
 def naive_replay_rate(lines: list[bytes]) -> float:
     """The same JSON-in, JSON-out loop in-process, with the naive book as matcher."""
     books: dict[str, NaiveBook] = {}
+    price = tick_formatter(DEFAULT_TICK)
     out = []
     began = time.perf_counter()
     for n, line in enumerate(lines):
         command = parse_command(line, topic="orders", partition=0, offset=n, now=START + n)
         if isinstance(command, Rejection):
-            out.append(json.dumps(command.reason))
+            out.append(encode_line(rejection_output(command)))
             continue
         book = books.setdefault(command.symbol, NaiveBook(DEDUP_WINDOW))
-        out.extend(json.dumps(event[:2]) for event in book.apply(command, START + n))
+        events = book.apply(command, START + n)
+        ts = format_iso(START + n)
+        out.extend(encode_line(naive_output(event, command, price, ts)) for event in events)
+        if events[0][0] != "rejected":
+            out.append(encode_line(Output(MARKET_DATA, command.symbol,
+                                          naive_snapshot(book, command.symbol, price, ts))))
     return len(lines) / (time.perf_counter() - began)
+
+
+def naive_output(event: tuple, command, price: Callable[[int], str], ts: str) -> Output:
+    """A naive event as a contract-shaped output (values the naive book lacks are None)."""
+    symbol = command.symbol
+    if event[0] == "trade":
+        _, seq, ticks, quantity, buy_id, sell_id, aggressor_side = event
+        return Output(TRADES, symbol, {
+            "trade_id": f"{symbol}-{seq}", "seq": seq, "symbol": symbol, "price": price(ticks),
+            "quantity": quantity, "buy_order_id": buy_id, "sell_order_id": sell_id,
+            "buy_user_id": None, "sell_user_id": None, "aggressor_side": aggressor_side,
+            "ts": ts})
+    name, order_id, *numbers = event
+    quantity, filled, remaining, reason = numbers if len(numbers) == 4 else (0, 0, 0, numbers[0])
+    ticks = command.price if isinstance(command, NewOrder) else None
+    return Output(ORDER_EVENTS, symbol, {
+        "event": name, "order_id": order_id, "user_id": command.user_id, "symbol": symbol,
+        "side": getattr(command, "side", None), "price": None if ticks is None else price(ticks),
+        "quantity": quantity, "filled_quantity": filled, "remaining_quantity": remaining,
+        "reason": reason, "detail": "", "timestamp": None, "ts": ts})
+
+
+def naive_snapshot(book: NaiveBook, symbol: str, price: Callable[[int], str], ts: str) -> dict:
+    """Market data from the naive book: its top 10 levels per side."""
+    bids = [[price(ticks), total] for ticks, total in book.levels("buy")[:10]]
+    asks = [[price(ticks), total] for ticks, total in book.levels("sell")[:10]]
+    return {"symbol": symbol, "seq": None, "trade_seq": book.trade_seq,
+            "best_bid": bids[0] if bids else None, "best_ask": asks[0] if asks else None,
+            "bids": bids, "asks": asks, "last_trade": None, "ts": ts}
 
 
 def traded_share(commands: list) -> float:
@@ -121,11 +183,13 @@ def bench_stream(name: str, lines: list[bytes], naive_count: int) -> None:
             rate = core_rate(commands, OrderBook)
         label = "GC default" if enabled else "GC frozen+off"
         print(f"  core alone ({label:13s}) {rate:>10,.0f} msg/s")
+    idle = core_rate(commands, lambda symbol: IdleBook())
+    print(f"  empty loop (no-op apply)    {idle:>10,.0f} msg/s")
     naive = core_rate(commands[:naive_count], lambda symbol: NaiveBook(DEDUP_WINDOW))
     print(f"  core alone, naive book      {naive:>10,.0f} msg/s (first {prefix:,})")
     print(f"  order-replay end to end     {replay_rate(lines):>10,.0f} msg/s")
     print(f"  naive book end to end       {naive_replay_rate(lines[:naive_count]):>10,.0f} "
-          f"msg/s (in-process, first {prefix:,})")
+          f"msg/s (in-process, same rendering and encoding, first {prefix:,})")
 
 
 def main(argv: list[str] | None = None) -> int:
