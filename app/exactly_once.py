@@ -17,17 +17,28 @@ could land in the transaction after the one holding its offset: the commit now f
 buffer first. And the commit runs concurrently with the agents, so it could commit half of
 a command's outputs (sent before an `await`) with the offset before it: agents process each
 event as a unit of work (`units_of_work`), acked before the commit may run again.
+
+Last, a restarted worker must not read a stream partition before it is seeked. Faust's
+recovery resumes the stream partitions and only then awaits the seek to the committed
+offsets, while the fetcher already runs: records fetched meanwhile (from offset 0 when the
+partition has no commit yet) reached the agents, the seek then rewound the read offsets but
+not the fetch position, and resuming the flow cleared the stream queues of the records still
+waiting there. Faust's offset bookkeeping took the dropped records for a gap to commit over
+(commands skipped, or applied twice and out of order) or waited for their acks forever (the
+partition's offset, and so its transaction, never committed again). So a stream partition
+resumed by recovery stays paused until it is seeked and the flow is resumed, the queues
+cleared: its first record is then the one after its committed offset.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Iterable, Mapping
 from typing import Any
 
 import faust
 from faust.streams import current_event
-from faust.transport.consumer import TransactionManager
+from faust.transport.consumer import TransactionManager, ensure_TPset
 from faust.transport.drivers.aiokafka import Consumer as AIOKafkaConsumer
 from faust.transport.drivers.aiokafka import Transport as AIOKafkaTransport
 from faust.types import TP, EventT, StreamT
@@ -70,11 +81,41 @@ class SourcePartitionTransactionManager(TransactionManager):
 
 
 class Consumer(AIOKafkaConsumer):
-    """Commits only between units of work, never in the middle of one."""
+    """Commits only between units of work; streams resume only once seeked and flowing."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._awaiting_seek: set[TP] = set()  # resumed by recovery, not yet seeked
+        self._seeked: set[TP] = set()  # seeked, resumed when the flow resumes
 
     async def commit(self, *args: Any, **kwargs: Any) -> bool:
         async with _unit_of_work:
             return await super().commit(*args, **kwargs)
+
+    def resume_partitions(self, tps: Iterable[TP]) -> None:
+        tps = ensure_TPset(tps)
+        streams = {tp for tp in tps if not self._is_changelog_tp(tp)}
+        self._awaiting_seek |= streams
+        super().resume_partitions(tps - streams)
+
+    def pause_partitions(self, tps: Iterable[TP]) -> None:
+        tps = ensure_TPset(tps)
+        self._awaiting_seek -= tps
+        self._seeked -= tps
+        super().pause_partitions(tps)
+
+    async def perform_seek(self) -> None:
+        seeking = set(self._awaiting_seek)
+        await super().perform_seek()
+        done = seeking & self._awaiting_seek  # not paused again by a rebalance meanwhile
+        self._awaiting_seek -= done
+        self._seeked |= done
+
+    def resume_flow(self) -> None:
+        super().resume_flow()
+        if self._seeked:
+            seeked, self._seeked = self._seeked, set()
+            super().resume_partitions(seeked & self.assignment())
 
 
 class Transport(AIOKafkaTransport):

@@ -113,18 +113,16 @@ def trade_facts(trades: list[dict]) -> dict[str, list[tuple]]:
     return facts
 
 
-@pytest.mark.known_defect
 def test_killed_worker_neither_loses_nor_duplicates_a_trade(
     engine_env: dict[str, str], kafka_bootstrap: str, tmp_path: Path
 ) -> None:
     """SIGKILL mid-stream, restart on an empty data dir: the trades equal an offline replay.
 
-    Known defect: it fails in about half the runs. Seen in the replacement worker: Faust's
-    recovery resumes the stream partitions before seeking them to the committed offsets, so
-    commands read from offset 0 are applied before the seek jumps ahead; and a partition's
-    committed offset can stop advancing, leaving its outputs in a transaction that never
-    commits. Fixed already (app/exactly_once.py): outputs sent outside the transaction,
-    changelog writes committed after their offsets, commits splitting a command.
+    Guards the exactly-once fixes in app/exactly_once.py: outputs sent outside the
+    transaction, changelog writes committed after their offsets, commits splitting a
+    command, and stream partitions read before recovery seeked them to their committed
+    offsets (commands skipped or replayed, or a partition whose offset, and so whose
+    transaction, never committed again).
     """
     stream = order_stream(400)
     engine = Engine()
