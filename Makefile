@@ -55,4 +55,5 @@ test: install lint
 	$(BIN)/order-services down; exit $$rc
 
 bench: install
-	$(BIN)/python -m bench
+	$(BIN)/python -m bench.core
+	$(BIN)/python -m bench.memory
