@@ -26,6 +26,7 @@ from services.jvm import (
     port_open,
     require_tool,
     resolve_classpath,
+    tail,
 )
 
 if TYPE_CHECKING:
@@ -107,7 +108,7 @@ def start(settings: Settings) -> dict[str, float | int]:
             proc.stop(timeout=20)
             raise ServiceError(
                 f"{exc}\n--- {workdir / 'logs' / 'system.log'} (tail) ---\n"
-                f"{_tail(workdir / 'logs' / 'system.log')}"
+                f"{tail(workdir / 'logs' / 'system.log')}"
             ) from exc
         cold = time.monotonic() - began
         rss = proc.rss_bytes() or 0
@@ -316,10 +317,3 @@ def _start_lock(workdir: Path) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
-
-
-def _tail(path: Path, lines: int = 40) -> str:
-    try:
-        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
-    except FileNotFoundError:
-        return "(no log yet)"

@@ -147,10 +147,15 @@ class JavaProcess:
         return None
 
     def tail(self, lines: int = 30) -> str:
-        try:
-            return "\n".join(self.log_file.read_text(errors="replace").splitlines()[-lines:])
-        except FileNotFoundError:
-            return ""
+        return tail(self.log_file, lines)
+
+
+def tail(path: Path, lines: int = 40) -> str:
+    """The end of a log file, for error messages that show why a server did not come up."""
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except FileNotFoundError:
+        return "(no log yet)"
 
 
 def _is_zombie(pid: int) -> bool:

@@ -22,6 +22,7 @@ from services.jvm import (
     ServiceError,
     ensure_ports_free,
     port_open,
+    require_tool,
     resolve_classpath,
 )
 
@@ -75,12 +76,11 @@ def _format_storage(settings: Settings, config: str) -> None:
     if (settings.service_dir("kafka") / "data" / "meta.properties").exists():
         return
     cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode()
-    result = subprocess.run(
-        ["java", *_java_args(settings, "kafka.tools.StorageTool", "format", "-t", cluster_id,
+    format_args = _java_args(settings, "kafka.tools.StorageTool", "format", "-t", cluster_id,
                              "-c", config, "--ignore-formatted",
-                             log_config="tools-log4j2.properties")],
-        capture_output=True, text=True, check=False,
-    )
+                             log_config="tools-log4j2.properties")
+    result = subprocess.run([require_tool("java"), *format_args],
+                            capture_output=True, text=True, check=False)
     if result.returncode != 0:
         raise ServiceError(f"formatting Kafka storage failed:\n{result.stdout}{result.stderr}")
 
