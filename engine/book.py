@@ -101,7 +101,6 @@ class OrderBook:
     def __init__(self, symbol: str, spec: SymbolSpec = DEFAULT_SPEC,
                  dedup_window: Micros = DEFAULT_DEDUP_WINDOW) -> None:
         self.symbol = symbol
-        self.spec = spec
         self.format_price = tick_formatter(spec.tick)
         self.bids = BookSide(is_bid=True, format_price=self.format_price)
         self.asks = BookSide(is_bid=False, format_price=self.format_price)
@@ -115,8 +114,7 @@ class OrderBook:
         self._now: Micros = 0
         self._events: list[Event] = []
         self._changed: list[Order] = []  # resting orders this command rested, changed or removed
-        self._handlers = {NewOrder: self._new, CancelOrder: self._cancel,
-                          AmendOrder: self._amend}
+        self._handlers = {CancelOrder: self._cancel, AmendOrder: self._amend}  # NewOrder: in apply
 
     # -- commands ---------------------------------------------------------
 

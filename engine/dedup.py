@@ -24,12 +24,6 @@ class DedupWindow:
         self.ids: deque[str] = deque()  # acceptance order (times never decrease)
         self.next_expiry: Micros = _NEVER  # when the oldest id leaves; lets callers skip expire
 
-    def __contains__(self, order_id: str) -> bool:
-        return order_id in self.accepted_at
-
-    def __len__(self) -> int:
-        return len(self.accepted_at)
-
     def add(self, order_id: str, now: Micros) -> None:
         """Remember ``order_id`` as accepted at ``now``."""
         if not self.ids:

@@ -32,11 +32,6 @@ class Order:
         self.arrival = arrival
         self.timestamp = timestamp
 
-    @property
-    def filled(self) -> int:
-        """Quantity traded so far."""
-        return self.quantity - self.remaining
-
 
 class Level:
     """All resting orders at one price, oldest first, with their total quantity.
