@@ -27,7 +27,7 @@ from engine.commands import (
     NewOrder,
 )
 from engine.config import EngineConfig, SymbolSpec
-from engine.prices import PriceError, to_ticks
+from engine.prices import to_ticks
 from engine.rejections import (
     BAD_PRICE,
     BAD_QUANTITY,
@@ -39,6 +39,7 @@ from engine.rejections import (
     INVALID_JSON,
     OFF_LOT,
     UNKNOWN_ACTION,
+    Refused,
     Rejection,
 )
 
@@ -55,15 +56,6 @@ _DEFAULT_CONFIG = EngineConfig()
 Message = dict[str, Any]
 
 
-class _Refused(Exception):
-    """A failed check, carrying the contract's reason code."""
-
-    def __init__(self, reason: str, detail: str) -> None:
-        super().__init__(detail)
-        self.reason = reason
-        self.detail = detail
-
-
 def parse_command(raw: bytes | str, *, topic: str, partition: int, offset: int, now: Micros,
                   config: EngineConfig = _DEFAULT_CONFIG) -> Command | Rejection:
     """Decode and validate one ``orders`` message.
@@ -77,7 +69,7 @@ def parse_command(raw: bytes | str, *, topic: str, partition: int, offset: int, 
     try:
         message = _legacy_to_current(_decode(raw))
         return _command(message, default_id, config)
-    except _Refused as refused:
+    except Refused as refused:
         return _rejection(refused, message, default_id, now)
 
 
@@ -86,11 +78,11 @@ def _decode(raw: bytes | str) -> Message:
         text = raw if isinstance(raw, str) else bytes(raw).decode("utf-8")
         value = _DECODER.decode(text)
     except UnicodeDecodeError as error:
-        raise _Refused(INVALID_JSON, "message is not UTF-8") from error
+        raise Refused(INVALID_JSON, "message is not UTF-8") from error
     except (ValueError, RecursionError, TypeError) as error:
-        raise _Refused(INVALID_JSON, "message is not valid JSON") from error
+        raise Refused(INVALID_JSON, "message is not valid JSON") from error
     if not isinstance(value, dict):
-        raise _Refused(INVALID_JSON, "message is not a JSON object")
+        raise Refused(INVALID_JSON, "message is not a JSON object")
     return value
 
 
@@ -135,7 +127,7 @@ def _command(message: Message, default_id: str, config: EngineConfig) -> Command
     if action == "cancel":
         return CancelOrder(order_id, user_id, symbol, timestamp)
     if action == "amend":
-        price = None if message.get("price") is None else _price(message["price"], spec)
+        price = None if message.get("price") is None else to_ticks(message["price"], spec.tick)
         return AmendOrder(order_id, user_id, symbol, _quantity(message, spec), price, timestamp)
     side = _choice(message, "side", None, _SIDES, str.lower, BAD_SIDE)
     kind = _choice(message, "type", LIMIT, _TYPES, str.lower, BAD_TYPE)
@@ -143,8 +135,8 @@ def _command(message: Message, default_id: str, config: EngineConfig) -> Command
     price = None
     if kind == LIMIT:
         if message.get("price") is None:
-            raise _Refused(BAD_PRICE, "a limit order needs a price")
-        price = _price(message["price"], spec)
+            raise Refused(BAD_PRICE, "a limit order needs a price")
+        price = to_ticks(message["price"], spec.tick)
     return NewOrder(order_id, user_id, symbol, side, kind, tif, price, _quantity(message, spec),
                     timestamp)
 
@@ -157,7 +149,7 @@ def _choice(message: Message, name: str, default: str | None, choices: dict[str,
         return default
     if isinstance(value, str) and normalise(value) in choices:
         return choices[normalise(value)]
-    raise _Refused(reason, f"{name} must be one of {', '.join(choices)}")
+    raise Refused(reason, f"{name} must be one of {', '.join(choices)}")
 
 
 def _order_id(message: Message, default: str | None) -> str:
@@ -166,36 +158,29 @@ def _order_id(message: Message, default: str | None) -> str:
         return default
     if isinstance(value, str) and _ORDER_ID.fullmatch(value):
         return value
-    raise _Refused(INVALID_FIELD, "order_id must be 1-64 characters of A-Z a-z 0-9 _ . : -")
+    raise Refused(INVALID_FIELD, "order_id must be 1-64 characters of A-Z a-z 0-9 _ . : -")
 
 
 def _user_id(message: Message) -> str:
     value = message.get("user_id")
     if isinstance(value, str) and 0 < len(value) <= MAX_ID_LENGTH and value.isprintable():
         return value
-    raise _Refused(INVALID_FIELD, "user_id must be 1-64 printable characters")
+    raise Refused(INVALID_FIELD, "user_id must be 1-64 printable characters")
 
 
 def _symbol(message: Message) -> str:
     value = message.get("symbol")
     if isinstance(value, str) and _SYMBOL.fullmatch(value.upper()):
         return value.upper()
-    raise _Refused(BAD_SYMBOL, "symbol must match ^[A-Z][A-Z0-9.]{0,11}$")
-
-
-def _price(value: object, spec: SymbolSpec) -> int:
-    try:
-        return to_ticks(value, spec.tick)
-    except PriceError as error:
-        raise _Refused(error.reason, error.detail) from error
+    raise Refused(BAD_SYMBOL, "symbol must match ^[A-Z][A-Z0-9.]{0,11}$")
 
 
 def _quantity(message: Message, spec: SymbolSpec) -> int:
     value = message.get("quantity")
     if type(value) is not int or not 0 < value <= MAX_QUANTITY:
-        raise _Refused(BAD_QUANTITY, f"quantity must be an integer from 1 to {MAX_QUANTITY}")
+        raise Refused(BAD_QUANTITY, f"quantity must be an integer from 1 to {MAX_QUANTITY}")
     if value % spec.lot:
-        raise _Refused(OFF_LOT, f"quantity must be a multiple of the lot size {spec.lot}")
+        raise Refused(OFF_LOT, f"quantity must be a multiple of the lot size {spec.lot}")
     return value
 
 
@@ -208,7 +193,7 @@ def _client_timestamp(value: object) -> ClientTimestamp:
     return None
 
 
-def _rejection(refused: _Refused, message: Message, default_id: str, now: Micros) -> Rejection:
+def _rejection(refused: Refused, message: Message, default_id: str, now: Micros) -> Rejection:
     """A rejection carrying whatever could be read of the message."""
     order_id = message.get("order_id")
     if order_id is None:

@@ -8,37 +8,30 @@ import re
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 
+from engine.rejections import BAD_PRICE, OFF_TICK, Refused
+
 MAX_DECIMALS = 8
 MAX_PRICE = Decimal(10) ** 15
 _FORMAT_CACHE = 1 << 14
 _PRICE_TEXT = re.compile(r"-?[0-9]+(\.[0-9]+)?")
 
 
-class PriceError(ValueError):
-    """A price that cannot be accepted; ``reason`` is the contract's code."""
-
-    def __init__(self, reason: str, detail: str) -> None:
-        super().__init__(detail)
-        self.reason = reason
-        self.detail = detail
-
-
 def to_decimal(value: object) -> Decimal:
     """Read a wire price (decimal string, JSON integer or Decimal) as a Decimal."""
     if isinstance(value, str):
         if not _PRICE_TEXT.fullmatch(value):
-            raise PriceError("bad_price", f"price {value!r} is not a decimal number")
+            raise Refused(BAD_PRICE, f"price {value!r} is not a decimal number")
         return Decimal(value)
     if isinstance(value, Decimal) or (isinstance(value, int) and not isinstance(value, bool)):
         return Decimal(value)
-    raise PriceError("bad_price", "price must be a decimal string or number")
+    raise Refused(BAD_PRICE, "price must be a decimal string or number")
 
 
 def to_ticks(value: object, tick: Decimal) -> int:
     """Validate a wire price and convert it to a whole number of ``tick``.
 
     Price strings repeat a lot, so their conversions are cached (the Decimal
-    arithmetic is most of the cost); a refused price raises and is not cached.
+    arithmetic is most of the cost); a refused price raises ``Refused`` and is not cached.
     """
     if type(value) is str:
         return _string_to_ticks(value, tick)
@@ -53,17 +46,17 @@ def _string_to_ticks(value: str, tick: Decimal) -> int:
 def _to_ticks(value: object, tick: Decimal) -> int:
     price = to_decimal(value)
     if not price.is_finite() or price <= 0:
-        raise PriceError("bad_price", "price must be a positive number")
+        raise Refused(BAD_PRICE, "price must be a positive number")
     if price >= MAX_PRICE:
-        raise PriceError("bad_price", f"price must be below {MAX_PRICE}")
+        raise Refused(BAD_PRICE, f"price must be below {MAX_PRICE}")
     if price != price.quantize(Decimal(1).scaleb(-MAX_DECIMALS), rounding="ROUND_DOWN"):
-        raise PriceError("bad_price", f"price has more than {MAX_DECIMALS} decimal places")
+        raise Refused(BAD_PRICE, f"price has more than {MAX_DECIMALS} decimal places")
     try:
         ticks = price / tick
     except InvalidOperation as error:  # pragma: no cover - guarded by the bounds above
-        raise PriceError("bad_price", "price cannot be represented") from error
+        raise Refused(BAD_PRICE, "price cannot be represented") from error
     if ticks != ticks.to_integral_value():
-        raise PriceError("off_tick", f"price {price} is not a multiple of the tick size {tick}")
+        raise Refused(OFF_TICK, f"price {price} is not a multiple of the tick size {tick}")
     return int(ticks)
 
 

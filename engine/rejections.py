@@ -21,6 +21,15 @@ UNKNOWN_ORDER = "unknown_order"
 NOT_OWNER = "not_owner"
 
 
+class Refused(ValueError):
+    """A failed validation check, carrying the contract's reason code."""
+
+    def __init__(self, reason: str, detail: str) -> None:
+        super().__init__(detail)
+        self.reason = reason
+        self.detail = detail
+
+
 @dataclass(frozen=True, slots=True)
 class Rejection:
     """A message refused before it changed anything.
