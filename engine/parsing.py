@@ -48,6 +48,7 @@ MAX_ID_LENGTH = 64
 _ORDER_ID = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
 _SYMBOL = re.compile(r"[A-Z][A-Z0-9.]{0,11}")
 _LONGEST_INT_TEXT = 100
+_ACTIONS = {"new": "new", "cancel": "cancel", "amend": "amend"}
 _SIDES = {"buy": BUY, "sell": SELL}
 _TYPES = {"limit": LIMIT, "market": MARKET}
 _TIFS = {"GTC": GTC, "IOC": IOC, "FOK": FOK}
@@ -117,8 +118,7 @@ def _legacy_to_current(message: Message) -> Message:
 
 
 def _command(message: Message, default_id: str, config: EngineConfig) -> Command:
-    action = _choice(message, "action", "new", {"new": "new", "cancel": "cancel",
-                                                "amend": "amend"}, str.lower, UNKNOWN_ACTION)
+    action = _choice(message, "action", "new", _ACTIONS, str.lower, UNKNOWN_ACTION)
     order_id = _order_id(message, default_id if action == "new" else None)
     user_id = _user_id(message)
     symbol = _symbol(message)
@@ -147,8 +147,9 @@ def _choice(message: Message, name: str, default: str | None, choices: dict[str,
     value = message.get(name)
     if value is None and default is not None:
         return default
-    if isinstance(value, str) and normalise(value) in choices:
-        return choices[normalise(value)]
+    choice = choices.get(normalise(value)) if isinstance(value, str) else None
+    if choice is not None:
+        return choice
     raise Refused(reason, f"{name} must be one of {', '.join(choices)}")
 
 
@@ -170,8 +171,9 @@ def _user_id(message: Message) -> str:
 
 def _symbol(message: Message) -> str:
     value = message.get("symbol")
-    if isinstance(value, str) and _SYMBOL.fullmatch(value.upper()):
-        return value.upper()
+    symbol = value.upper() if isinstance(value, str) else None
+    if symbol is not None and _SYMBOL.fullmatch(symbol):
+        return symbol
     raise Refused(BAD_SYMBOL, "symbol must match ^[A-Z][A-Z0-9.]{0,11}$")
 
 

@@ -12,6 +12,7 @@ from engine.rejections import BAD_PRICE, OFF_TICK, Refused
 
 MAX_DECIMALS = 8
 MAX_PRICE = Decimal(10) ** 15
+_SMALLEST_STEP = Decimal(1).scaleb(-MAX_DECIMALS)
 _FORMAT_CACHE = 1 << 14
 _PRICE_TEXT = re.compile(r"-?[0-9]+(\.[0-9]+)?")
 
@@ -49,7 +50,7 @@ def _to_ticks(value: object, tick: Decimal) -> int:
         raise Refused(BAD_PRICE, "price must be a positive number")
     if price >= MAX_PRICE:
         raise Refused(BAD_PRICE, f"price must be below {MAX_PRICE}")
-    if price != price.quantize(Decimal(1).scaleb(-MAX_DECIMALS), rounding="ROUND_DOWN"):
+    if price != price.quantize(_SMALLEST_STEP, rounding="ROUND_DOWN"):
         raise Refused(BAD_PRICE, f"price has more than {MAX_DECIMALS} decimal places")
     try:
         ticks = price / tick
