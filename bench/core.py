@@ -30,7 +30,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from bench.memory import measure
+from bench.memory import START, measure
 from engine import (
     MARKET_DATA,
     ORDER_EVENTS,
@@ -41,19 +41,17 @@ from engine import (
     Rejection,
     format_iso,
     parse_command,
-    parse_iso,
     rejection_output,
 )
-from engine.config import DEFAULT_TICK
+from engine.book import DEPTH
+from engine.config import DEFAULT_DEDUP_WINDOW, DEFAULT_TICK
 from engine.events import TRADE
 from engine.prices import tick_formatter
 from engine.replay import encode_line
 from tests.engine.naive_book import NaiveBook
 from tests.engine.order_streams import MixedStream, moving_mid_limit_orders
 
-START = parse_iso("2026-01-01T00:00:00Z")
 REPO = Path(__file__).resolve().parents[1]
-DEDUP_WINDOW = 24 * 3600 * 1_000_000
 
 
 def stream_a(count: int) -> list[bytes]:
@@ -126,7 +124,7 @@ def naive_replay_rate(lines: list[bytes]) -> float:
         if isinstance(command, Rejection):
             out.append(encode_line(rejection_output(command)))
             continue
-        book = books.setdefault(command.symbol, NaiveBook(DEDUP_WINDOW))
+        book = books.setdefault(command.symbol, NaiveBook(DEFAULT_DEDUP_WINDOW))
         events = book.apply(command, START + n)
         ts = format_iso(START + n)
         out.extend(encode_line(naive_output(event, command, price, ts)) for event in events)
@@ -157,9 +155,9 @@ def naive_output(event: tuple, command, price: Callable[[int], str], ts: str) ->
 
 
 def naive_snapshot(book: NaiveBook, symbol: str, price: Callable[[int], str], ts: str) -> dict:
-    """Market data from the naive book: its top 10 levels per side."""
-    bids = [[price(ticks), total] for ticks, total in book.levels("buy")[:10]]
-    asks = [[price(ticks), total] for ticks, total in book.levels("sell")[:10]]
+    """Market data from the naive book: its top ``DEPTH`` levels per side."""
+    bids = [[price(ticks), total] for ticks, total in book.levels("buy")[:DEPTH]]
+    asks = [[price(ticks), total] for ticks, total in book.levels("sell")[:DEPTH]]
     return {"symbol": symbol, "seq": None, "trade_seq": book.trade_seq,
             "best_bid": bids[0] if bids else None, "best_ask": asks[0] if asks else None,
             "bids": bids, "asks": asks, "last_trade": None, "ts": ts}
@@ -185,7 +183,7 @@ def bench_stream(name: str, lines: list[bytes], naive_count: int) -> None:
         print(f"  core alone ({label:13s}) {rate:>10,.0f} msg/s")
     idle = core_rate(commands, lambda symbol: IdleBook())
     print(f"  empty loop (no-op apply)    {idle:>10,.0f} msg/s")
-    naive = core_rate(commands[:naive_count], lambda symbol: NaiveBook(DEDUP_WINDOW))
+    naive = core_rate(commands[:naive_count], lambda symbol: NaiveBook(DEFAULT_DEDUP_WINDOW))
     print(f"  core alone, naive book      {naive:>10,.0f} msg/s (first {prefix:,})")
     print(f"  order-replay end to end     {replay_rate(lines):>10,.0f} msg/s")
     print(f"  naive book end to end       {naive_replay_rate(lines[:naive_count]):>10,.0f} "

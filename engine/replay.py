@@ -23,7 +23,13 @@ from typing import BinaryIO, TextIO
 import orjson
 
 from engine.clock import MICROS_PER_SECOND, Micros, parse_iso, wall_clock
-from engine.config import DEFAULT_LOT, DEFAULT_TICK, EngineConfig, SymbolSpec
+from engine.config import (
+    DEFAULT_DEDUP_WINDOW,
+    DEFAULT_LOT,
+    DEFAULT_TICK,
+    EngineConfig,
+    SymbolSpec,
+)
 from engine.engine import Engine
 from engine.outputs import ORDER_EVENTS, TOPICS, Output
 
@@ -172,8 +178,9 @@ def _parser() -> argparse.ArgumentParser:
                         help="tick size of one symbol (repeatable)")
     parser.add_argument("--lot", action="append", metavar="SYMBOL=LOT",
                         help="lot size of one symbol (repeatable)")
-    parser.add_argument("--dedup-window", type=float, default=24 * 3600, metavar="SECONDS",
-                        help="how long an accepted order id stays a duplicate (86400)")
+    window = DEFAULT_DEDUP_WINDOW // MICROS_PER_SECOND
+    parser.add_argument("--dedup-window", type=float, default=window, metavar="SECONDS",
+                        help=f"how long an accepted order id stays a duplicate ({window})")
     return parser
 
 
