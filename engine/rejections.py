@@ -1,4 +1,4 @@
-"""Rejections: the contract's reason codes and what could be read of the message."""
+"""Rejections: the reason codes, the ``Refused`` check failure and what a refused message held."""
 
 from dataclasses import dataclass
 

@@ -28,7 +28,7 @@ class BookSide:
         self.best: Level | None = None
 
     def add_level(self, price: int) -> Level:
-        """Create and rank the (absent) level at ``price``."""
+        """Create the (absent) level at ``price`` and file its key in order."""
         level = self.levels[price] = Level(price, self.format_price(price))
         key = -self.sign * price
         self.keys.add(key)
