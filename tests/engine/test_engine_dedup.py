@@ -1,5 +1,7 @@
 """Duplicate order ids: resting ids, the dedup window, per-symbol scope."""
 
+import json
+
 from engine_testkit import NOW, Session, events, reason
 
 from engine import EngineConfig
@@ -42,8 +44,9 @@ def test_ids_are_unique_per_symbol(session: Session):
 
 
 def test_default_ids_make_a_replayed_offset_a_duplicate(session: Session):
-    message = {"user_id": "bob", "symbol": "AAPL", "side": "sell", "price": "1", "quantity": 1}
-    first = session.engine.process(str(message).replace("'", '"'), offset=5, now=NOW)
-    again = session.engine.process(str(message).replace("'", '"'), offset=5, now=NOW + 1)
+    raw = json.dumps({"user_id": "bob", "symbol": "AAPL", "side": "sell", "price": "1",
+                      "quantity": 1})
+    first = session.engine.process(raw, offset=5, now=NOW)
+    again = session.engine.process(raw, offset=5, now=NOW + 1)
     assert first[0].value["order_id"] == "orders-0-5"
     assert reason(again) == "duplicate_order_id"

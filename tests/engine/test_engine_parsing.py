@@ -1,5 +1,6 @@
 """Validation: reason codes, their order and the contract's fine points."""
 
+import json
 from decimal import Decimal
 
 import pytest
@@ -22,8 +23,6 @@ GOOD = {"action": "new", "order_id": "c-1001", "user_id": "alice", "symbol": "AA
 
 def parse(message: str | bytes | dict, config: EngineConfig | None = None,
           offset: int = 7) -> Command | Rejection:
-    import json
-
     raw = message if isinstance(message, str | bytes) else json.dumps(message)
     return parse_command(raw, topic="orders", partition=3, offset=offset, now=0,
                          config=config or EngineConfig())
@@ -185,8 +184,6 @@ def test_tick_and_lot_are_per_symbol():
 
 
 def test_command_round_trips_through_a_json_able_dict():
-    import json
-
     for command in (parse(GOOD), CancelOrder("a", "u", "AAPL", 5),
                     AmendOrder("a", "u", "AAPL", 60, 18920, "t")):
         assert Command.from_dict(json.loads(json.dumps(command.to_dict()))) == command
