@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from engine import EngineConfig, SymbolSpec
 from engine.clock import MICROS_PER_SECOND
+from engine.config import DEFAULT_DEDUP_WINDOW
 
 APP_ID = os.environ.get("APP_ID", "order-matching")
 BROKER = os.environ.get("KAFKA_BROKER", "kafka://127.0.0.1:9092")
@@ -47,5 +48,6 @@ def engine_config() -> EngineConfig:
     """Tick and lot size of every symbol and the duplicate-id window, from the environment."""
     spec = SymbolSpec(tick=Decimal(os.environ.get("TICK_SIZE", "0.01")),
                       lot=int(os.environ.get("LOT_SIZE", 1)))
-    window_s = int(os.environ.get("DEDUP_WINDOW_SECONDS", 24 * 3600))
-    return EngineConfig(default=spec, dedup_window=window_s * MICROS_PER_SECOND)
+    window_s = os.environ.get("DEDUP_WINDOW_SECONDS")
+    window = DEFAULT_DEDUP_WINDOW if window_s is None else int(window_s) * MICROS_PER_SECOND
+    return EngineConfig(default=spec, dedup_window=window)
