@@ -31,12 +31,8 @@ MARKET_DATA_TOPIC = os.environ.get("MARKET_DATA_TOPIC", "market-data")
 #: Validated commands re-keyed by symbol: the matcher's input (internal to the app).
 COMMANDS_TOPIC = os.environ.get("COMMANDS_TOPIC", f"{APP_ID}-commands")
 
-#: The topics users read and write.
+#: The topics users read and write, created by provisioning with TOPIC_PARTITIONS partitions.
 PUBLIC_TOPICS = (ORDERS_TOPIC, TRADES_TOPIC, ORDER_EVENTS_TOPIC, MARKET_DATA_TOPIC)
-#: Everything provisioning creates with TOPIC_PARTITIONS partitions. The internal topic is
-#: created up front too: a worker that joins its group before Faust has declared it gets no
-#: partition of it until the next rebalance.
-ENGINE_TOPICS = (*PUBLIC_TOPICS, COMMANDS_TOPIC)
 
 
 def bootstrap_servers() -> str:

@@ -132,9 +132,28 @@ async def _create_topics(servers: str, names: list[str], partitions: int) -> Non
 
 
 def create_topics(settings: Settings, names: list[str] | None = None) -> None:
-    """Create the engine's topics with the configured partition count, if missing."""
-    wanted = list(names or app_settings.ENGINE_TOPICS)
+    """Create topics with the configured partition count, if missing.
+
+    By default the engine's public topics, then the app's internal ones (the re-keyed
+    commands and the tables' changelogs) as Faust itself declares them (compacted
+    changelogs): a topic that a worker creates during its own start-up can still show no
+    partitions to its first table write, and that crashes the matcher.
+    """
+    wanted = list(names or app_settings.PUBLIC_TOPICS)
     asyncio.run(_create_topics(bootstrap(settings), wanted, settings.topic_partitions))
+    if names is None:
+        asyncio.run(_declare_app_topics())
+
+
+async def _declare_app_topics() -> None:
+    from app import app  # the Faust app, only when provisioning its own topics
+    from topology.topics import commands
+
+    try:
+        for topic in (commands, *(table.changelog_topic for table in app.tables.values())):
+            await topic.declare()
+    finally:
+        await app.producer.stop()
 
 
 def start(settings: Settings) -> dict:
