@@ -8,15 +8,17 @@ import contextlib
 import logging
 import string
 import subprocess
+import sys
 import time
 import uuid
+from pathlib import Path
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 
 from app import settings as app_settings
-from services.config import CONF_DIR, MAVEN_DIR, Settings
+from services.config import CONF_DIR, MAVEN_DIR, REPO_ROOT, Settings
 from services.jvm import (
     JavaProcess,
     ServiceError,
@@ -134,26 +136,21 @@ async def _create_topics(servers: str, names: list[str], partitions: int) -> Non
 def create_topics(settings: Settings, names: list[str] | None = None) -> None:
     """Create topics with the configured partition count, if missing.
 
-    By default the engine's public topics, then the app's internal ones (the re-keyed
-    commands and the tables' changelogs) as Faust itself declares them (compacted
-    changelogs): a topic that a worker creates during its own start-up can still show no
-    partitions to its first table write, and that crashes the matcher.
+    By default the engine's public topics, then the app's internal ones, as Faust declares
+    them (`faust -A app declare-topics`, see topology/provision.py).
     """
     wanted = list(names or app_settings.PUBLIC_TOPICS)
     asyncio.run(_create_topics(bootstrap(settings), wanted, settings.topic_partitions))
     if names is None:
-        asyncio.run(_declare_app_topics())
+        _declare_app_topics()
 
 
-async def _declare_app_topics() -> None:
-    from app import app  # the Faust app, only when provisioning its own topics
-    from topology.topics import commands
-
-    try:
-        for topic in (commands, *(table.changelog_topic for table in app.tables.values())):
-            await topic.declare()
-    finally:
-        await app.producer.stop()
+def _declare_app_topics() -> None:
+    faust = Path(sys.executable).parent / "faust"
+    result = subprocess.run([str(faust), "-A", "app", "declare-topics"], cwd=REPO_ROOT,
+                            capture_output=True, text=True, check=False, timeout=120)
+    if result.returncode != 0:
+        raise ServiceError(f"declaring the app's topics failed:\n{result.stderr[-2000:]}")
 
 
 def start(settings: Settings) -> dict:

@@ -1,3 +1,4 @@
-"""Import every module that registers a topic, table or agent on the app."""
+"""Import every module that registers a topic, table, agent or command on the app."""
 
 from agents import ingress, matcher  # noqa: F401
+from topology import provision  # noqa: F401
