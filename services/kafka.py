@@ -6,11 +6,13 @@ import asyncio
 import base64
 import contextlib
 import logging
+import os
 import string
 import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Mapping
 from pathlib import Path
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
@@ -142,13 +144,15 @@ def create_topics(settings: Settings, names: list[str] | None = None) -> None:
     wanted = list(names or app_settings.PUBLIC_TOPICS)
     asyncio.run(_create_topics(bootstrap(settings), wanted, settings.topic_partitions))
     if names is None:
-        _declare_app_topics()
+        declare_app_topics()
 
 
-def _declare_app_topics() -> None:
+def declare_app_topics(env: Mapping[str, str] | None = None) -> None:
+    """Run `faust -A app declare-topics`, with `env` overriding the app's settings."""
     faust = Path(sys.executable).parent / "faust"
     result = subprocess.run([str(faust), "-A", "app", "declare-topics"], cwd=REPO_ROOT,
-                            capture_output=True, text=True, check=False, timeout=120)
+                            env={**os.environ, **(env or {})}, capture_output=True, text=True,
+                            check=False, timeout=120)
     if result.returncode != 0:
         raise ServiceError(f"declaring the app's topics failed:\n{result.stderr[-2000:]}")
 

@@ -40,7 +40,9 @@ def engine_env(kafka_bootstrap: str, settings: Settings, tmp_path: Path) -> dict
         "FAUST_DATADIR": str(tmp_path / "data-1"),
         "BROKER_SESSION_TIMEOUT": "10",  # a killed worker's partitions move on sooner
     }
-    kafka.create_topics(settings, [env[name] for name in env if name.endswith("_TOPIC")])
+    public = [env[name] for name in env if name.endswith("_TOPIC") and name != "COMMANDS_TOPIC"]
+    kafka.create_topics(settings, public)
+    kafka.declare_app_topics(env)  # commands and changelogs, as provisioning does
     return env
 
 
