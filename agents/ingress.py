@@ -9,8 +9,9 @@ from __future__ import annotations
 import logging
 
 from agents.publish import publish
-from app import app, settings
+from app import settings
 from app.exactly_once import units_of_work
+from app.faust_app import app
 from engine import Rejection, parse_command, wall_clock
 from engine.outputs import rejection_output
 from topology.topics import commands, orders

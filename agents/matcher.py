@@ -8,8 +8,8 @@ the same exactly-once transaction as the command's offset.
 from __future__ import annotations
 
 from agents.publish import publish
-from app import app
 from app.exactly_once import units_of_work
+from app.faust_app import app
 from engine import Command, result_outputs, wall_clock
 from tables.books import BookStore
 from topology.topics import commands

@@ -1,12 +1,21 @@
-"""The order-matching Faust app: `faust -A app worker -l info` runs it."""
+"""The order-matching Faust app: `faust -A app worker -l info` runs it.
 
-from app.faust_app import create_app
+Importing this package is cheap: `app.settings` and the pure engine load without Faust.
+The configured `faust.App` lives in `app.faust_app` (agents, tables and topics import it
+from there), and `app.app`, which the Faust CLI asks for, also registers the whole
+topology: Faust's larger-project layout, without its autodiscovery (which only logs a
+warning when a module fails to import, then runs a worker without that module's agents).
+"""
 
-app = create_app()
+from __future__ import annotations
 
-# Registers the topics, tables and agents on `app`. An explicit import rather than Faust's
-# autodiscovery, which only logs a warning when a module fails to import and then runs a
-# worker without that module's agents.
-import topology.wiring  # noqa: E402, F401
+from typing import Any
 
-__all__ = ["app", "create_app"]
+
+def __getattr__(name: str) -> Any:
+    if name == "app":
+        import topology.wiring  # noqa: F401  (registers topics, tables, agents, views)
+        from app.faust_app import app
+
+        return app
+    raise AttributeError(f"module 'app' has no attribute {name!r}")

@@ -1,4 +1,8 @@
-"""The Faust application: one place that turns settings into a configured `faust.App`."""
+"""The Faust application: one place that turns settings into a configured `faust.App`.
+
+Agents, tables and topics import `app` from here; nothing here imports them back, so any
+module of the project imports on its own.
+"""
 
 from __future__ import annotations
 
@@ -29,3 +33,5 @@ def create_app(app_id: str = settings.APP_ID, **overrides: Any) -> App:
     options.update(overrides)
     return App(app_id, **options)
 
+
+app = create_app()

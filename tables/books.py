@@ -17,7 +17,8 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 
-from app import app, settings
+from app import settings
+from app.faust_app import app
 from engine import OrderBook, StateDelta
 from engine.rows import Row
 

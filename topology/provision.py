@@ -5,7 +5,7 @@ changelogs) can still show no partitions to its first table write, which crashes
 matcher; `order-services up` and `provision` run this command first.
 """
 
-from app import app
+from app.faust_app import app
 from tables.books import book_meta, book_orders, book_seen
 from topology.topics import commands
 

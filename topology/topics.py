@@ -6,7 +6,8 @@ agent, which turns what it cannot read into a `rejected` event instead of crashi
 
 from __future__ import annotations
 
-from app import app, settings
+from app import settings
+from app.faust_app import app
 from engine import MARKET_DATA, ORDER_EVENTS, TRADES
 
 orders = app.topic(settings.ORDERS_TOPIC, key_serializer="raw", value_serializer="raw")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 
-from app import create_app
+from app.faust_app import create_app
 
 app = create_app(os.environ["PROBE_APP_ID"])
 source = app.topic(os.environ["PROBE_SOURCE"], key_serializer="raw", value_serializer="raw")
