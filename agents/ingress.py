@@ -20,16 +20,20 @@ log = logging.getLogger(__name__)
 ENGINE_CONFIG = settings.engine_config()
 
 
+async def validate(event) -> None:
+    """Validate one message in the contract's order; forward or reject it."""
+    message = event.message
+    parsed = parse_command(event.value, topic=message.topic, partition=message.partition,
+                           offset=message.offset, now=wall_clock(), config=ENGINE_CONFIG)
+    if isinstance(parsed, Rejection):
+        log.info("rejected %s-%d-%d: %s %s", message.topic, message.partition,
+                 message.offset, parsed.reason, parsed.detail)
+        await publish(rejection_output(parsed))
+    else:
+        await commands.send(key=parsed.symbol, value=parsed.to_dict())
+
+
 @app.agent(orders)
 async def ingress(stream):
-    """Validate each message in the contract's order; forward or reject it."""
-    async for event in units_of_work(stream):
-        message = event.message
-        parsed = parse_command(event.value, topic=message.topic, partition=message.partition,
-                               offset=message.offset, now=wall_clock(), config=ENGINE_CONFIG)
-        if isinstance(parsed, Rejection):
-            log.info("rejected %s-%d-%d: %s %s", message.topic, message.partition,
-                     message.offset, parsed.reason, parsed.detail)
-            await publish(rejection_output(parsed))
-        else:
-            await commands.send(key=parsed.symbol, value=parsed.to_dict())
+    """Each message is one unit of work of its partition's transaction."""
+    await units_of_work(stream, validate)

@@ -1,19 +1,24 @@
 """Matcher: one symbol's commands, in order, against that symbol's book.
 
 Commands arrive keyed by symbol, so a symbol's whole history is one partition, handled by
-one worker in order. The book's rows go to the RocksDB tables and the outputs to Kafka in
-the same exactly-once transaction as the command's offset.
+one worker in order. The book's rows and the outputs join the command's exactly-once
+transaction (`app.exactly_once`); an error rolls the partition back to its last commit.
 """
 
 from __future__ import annotations
 
+import logging
+
 from agents.publish import publish
+from app import faults
 from app.exactly_once import units_of_work
 from app.faust_app import app
-from engine import Command, result_outputs, wall_clock
+from engine import Command, Rejection, rejection_output, result_outputs, wall_clock
+from engine.rejections import INVALID_JSON
 from tables.books import BookStore
 from topology.topics import commands
 
+log = logging.getLogger(__name__)
 store = BookStore()
 
 
@@ -23,14 +28,29 @@ async def rebuild_books_after_rebalance(sender, assigned, **kwargs) -> None:
     store.forget()
 
 
+app.on_rollback.append(store.forget)  # its books hold rolled-back changes: rebuild them
+
+
+async def apply_command(event) -> None:
+    """Apply one command, persist what changed, publish trades, events and market data."""
+    try:
+        command = Command.from_dict(event.value)
+    except (KeyError, TypeError, ValueError) as exc:  # not written by our ingress
+        log.error("unreadable command at %s offset %d: %r", event.message.tp,
+                  event.message.offset, exc)
+        await publish(rejection_output(Rejection(INVALID_JSON, f"unreadable command: {exc}",
+                                                 ts=wall_clock())))
+        return
+    book = await store.book(event.message.partition, command.symbol)
+    now = wall_clock()
+    result = book.apply(command, now)
+    await store.save(event, book.symbol, result.delta())
+    for output in result_outputs(book, result, now):
+        await publish(output)
+        faults.after_output(command)
+
+
 @app.agent(commands)
 async def matcher(stream):
-    """Apply each command, persist what changed, publish trades, events and market data."""
-    async for event in units_of_work(stream):
-        command = Command.from_dict(event.value)
-        book = store.book(command.symbol)
-        now = wall_clock()
-        result = book.apply(command, now)
-        store.save(book.symbol, result.delta())
-        for output in result_outputs(book, result, now):
-            await publish(output)
+    """Each command is one unit of work of its partition's transaction."""
+    await units_of_work(stream, apply_command)

@@ -1,87 +1,324 @@
-"""Exactly-once output: every message an agent sends joins its source event's transaction.
+"""Exactly-once processing that survives crashes, rebalances, broker loss and agent errors.
 
-Faust's transaction manager picks the transactional producer from the *destination* of a
-send. A topic the worker does not consume (`trades`, `order-events`, `market-data`) has no
-partition in the consumer's metadata, so those sends fell back to the plain producer: they
-became visible at once while the state and offsets they belong to could still be aborted,
-and a crash then published the same trades twice. A destination partition that differs from
-the source (a command re-keyed by symbol) landed in another partition's transaction.
+The unit of work is one event. Kafka Streams' rule applies: each source partition (Faust
+groups them by transactional id, `{app}-{group}-{partition}`) has one transactional
+producer, and everything an event causes joins that partition's open transaction: its
+outputs, its table changelog records and, at commit, its offset. The rules below close the
+gaps faust-streaming 0.15.3 leaves open (the test `tests/app/test_faust_internals.py`
+fails if any Faust or aiokafka internal we rely on changes).
 
-Kafka Streams' rule is one producer per source partition (task); this module applies it:
-when a send happens while an event is being processed, it uses that event's transactional
-producer, so outputs, table changelogs and the source offset commit or abort together.
-
-Two more gaps close here. Faust writes table changelogs through a buffer that a background
-task drains, and in exactly-once mode it commits without draining it, so a command's state
-could land in the transaction after the one holding its offset: the commit now flushes the
-buffer first. And the commit runs concurrently with the agents, so it could commit half of
-a command's outputs (sent before an `await`) with the offset before it: agents process each
-event as a unit of work (`units_of_work`), acked before the commit may run again.
-
-Last, a restarted worker must not read a stream partition before it is seeked. Faust's
-recovery resumes the stream partitions and only then awaits the seek to the committed
-offsets, while the fetcher already runs: records fetched meanwhile (from offset 0 when the
-partition has no commit yet) reached the agents, the seek then rewound the read offsets but
-not the fetch position, and resuming the flow cleared the stream queues of the records still
-waiting there. Faust's offset bookkeeping took the dropped records for a gap to commit over
-(commands skipped, or applied twice and out of order) or waited for their acks forever (the
-partition's offset, and so its transaction, never committed again). So a stream partition
-resumed by recovery stays paused until it is seeked and the flow is resumed, the queues
-cleared: its first record is then the one after its committed offset.
+1. Sends follow the event, not the destination. Faust picks the producer from the
+   destination partition, so sends to topics the worker does not consume (trades, ...)
+   went out outside any transaction. A send inside a unit of work uses the unit's
+   transaction, and its delivery future is kept: the commit waits for every one of them,
+   and a failed send fails the commit instead of committing a transaction without it.
+2. The local store holds only committed rows (`app.staged_state`): a command's rows are
+   staged and written to RocksDB, with the changelog offset they reach, after its
+   transaction committed. A restart on the same data dir after a SIGKILL or an abort
+   finds a committed prefix of the changelog and Faust's recovery reads on from there.
+3. A commit never splits an event: each partition has a lock held while an event is
+   processed and acked, and the commit holds every partition's lock while it computes the
+   offsets, waits for the sends, commits the transactions, applies the staged rows and
+   begins the next transactions. Partitions do not wait for each other otherwise.
+4. An agent error rolls the partition back: the open transaction is aborted, its staged
+   rows discarded, the cached books of the partition dropped (they rebuild from the
+   committed store), the events of the transaction are run again and the failed event is
+   retried. An event that fails `MAX_ATTEMPTS` times stops the worker (fail-stop): a
+   partition never commits past a command it could not apply.
+5. Rebalances commit first. Faust drops the acks of revoked partitions before its own
+   revoke-time commit, and a partition kept through the rebalance keeps its open
+   transaction, so work done before the rebalance could be redone after it into the same
+   transaction. Here the revoke commits everything processed so far (under the locks),
+   events are skipped (not acked) from then until the new assignment, and recovery seeks
+   every partition back to its committed offset.
+6. Failures are loud. Faust's `begin_transaction` logs and swallows errors, and its
+   `crash` stops the worker gracefully, committing on the way out. Any failure of a
+   transaction step, and any crash, stops the process at once with exit code
+   `FAIL_STOP_EXIT_CODE` (fail-stop); a restarted worker recovers from committed state.
+7. A restarted worker must not read a stream partition before it is seeked: Faust's
+   recovery resumes the partitions before seeking them while the fetcher already runs,
+   and records fetched meanwhile were processed or dropped. Such a partition stays paused
+   until it is seeked and the flow resumes (the queues are cleared by then).
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterable, Mapping
+import logging
+import os
+import sys
+import time
+from collections import defaultdict
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
+from contextlib import AsyncExitStack, asynccontextmanager
+from contextvars import ContextVar
 from typing import Any
 
 import faust
-from faust.streams import current_event
 from faust.transport.consumer import TransactionManager, ensure_TPset
 from faust.transport.drivers.aiokafka import Consumer as AIOKafkaConsumer
 from faust.transport.drivers.aiokafka import Transport as AIOKafkaTransport
-from faust.types import TP, EventT, StreamT
+from faust.types import TP, EventT, Message, StreamT
 
-#: Held while one event is processed, and by the commit: a commit never splits an event.
-_unit_of_work = asyncio.Lock()
+from app.staged_state import StagedWrites
+
+log = logging.getLogger(__name__)
+
+#: Tries of one event (the first run and the retries after a rollback) before fail-stop.
+MAX_ATTEMPTS = 3
+#: The exit code of a fail-stop (EX_SOFTWARE): a supervisor restarts the worker.
+FAIL_STOP_EXIT_CODE = 70
+
+Handler = Callable[[EventT], Awaitable[None]]
+
+#: The transactional id of the unit of work running in this task, if any.
+_current_tid: ContextVar[str | None] = ContextVar("unit_of_work_tid", default=None)
 
 
-async def units_of_work(stream: StreamT) -> AsyncIterator[EventT]:
-    """The stream's events, each processed as one unit of work in the same commit.
+def fail_stop(reason: str, exc: BaseException | None = None) -> None:
+    """Stop the process now: nothing may commit after a transaction step failed."""
+    log.critical("FAIL-STOP: %s", reason, exc_info=exc)
+    logging.shutdown()
+    sys.stderr.flush()
+    os._exit(FAIL_STOP_EXIT_CODE)
 
-    The body of the caller's loop runs while the unit holds the commit lock, and the event
-    is acked before the lock is released, so its outputs, its table writes and its offset
-    always share one transaction.
-    """
+
+async def units_of_work(stream: StreamT, handle: Handler) -> None:
+    """Run `handle` on each event of the stream as one unit of work (see rule 3)."""
+    transactions: PartitionTransactions = stream.app.consumer.transactions
     async for event in stream.events():
-        async with _unit_of_work:
-            yield event
+        await transactions.process(event, handle)
+
+
+class PartitionHealth:
+    """What an operator needs to know about one partition's transactions."""
+
+    def __init__(self) -> None:
+        self.commits = 0
+        self.rollbacks = 0
+        self.last_commit: float | None = None
+        self.open_since: float | None = None  # first event of the open transaction
+        self.open_events = 0
+
+    def as_dict(self, now: float) -> dict[str, Any]:
+        return {
+            "commits": self.commits,
+            "rollbacks": self.rollbacks,
+            "seconds_since_commit": (None if self.last_commit is None
+                                     else round(now - self.last_commit, 3)),
+            "uncommitted_events": self.open_events,
+            "commit_lag_seconds": (None if self.open_since is None
+                                   else round(now - self.open_since, 3)),
+        }
+
+
+class PartitionTransactions(TransactionManager):
+    """One transaction per source partition, committed or rolled back as a whole."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.staged = StagedWrites()
+        self.health: dict[str, PartitionHealth] = defaultdict(PartitionHealth)
+        self.revoking = False
+        self._locks: dict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+        self._tids: dict[TP, str] = {}
+        self._in_flight: dict[str, list[asyncio.Future]] = defaultdict(list)
+        self._open: dict[str, list[tuple[EventT, Handler]]] = defaultdict(list)
+        self._last_done: dict[TP, int] = {}
+
+    # -- units of work ----------------------------------------------------------------
+
+    def tid_for(self, tp: TP) -> str:
+        tid = self._tids.get(tp)
+        if tid is None:
+            group = self.app.assignor.group_for_topic(tp.topic)
+            tid = self._tids[tp] = f"{self.app.conf.id}-{group}-{tp.partition}"
+        return tid
+
+    async def process(self, event: EventT, handle: Handler) -> None:
+        message = event.message
+        tid = self.tid_for(message.tp)
+        async with self._locks[tid]:
+            if not self._current(message):
+                self._skip(message)
+                return
+            self._open[tid].append((event, handle))
+            health = self.health[tid]
+            health.open_events += 1
+            if health.open_since is None:
+                health.open_since = time.time()
+            await self._run_with_retries(tid, event, handle)
+            self._last_done[message.tp] = message.offset
             event.ack()
 
+    def _current(self, message: Message) -> bool:
+        """Not fetched before a rebalance, nor already done in this generation."""
+        if self.revoking or message.generation_id != self.app.consumer_generation_id:
+            return False
+        done = self._last_done.get(message.tp)
+        return done is None or message.offset > done
 
-class SourcePartitionTransactionManager(TransactionManager):
-    """Sends in an event's context go through that event's source-partition transaction."""
+    def _skip(self, message: Message) -> None:
+        """Leave a stale event unacked for good: it is read again from the committed offset."""
+        message.acked = True  # so the stream's own ack records no offset for it
+        self.consumer._unacked_messages.discard(message)
+
+    async def _run_with_retries(self, tid: str, event: EventT, handle: Handler) -> None:
+        for attempt in range(1, MAX_ATTEMPTS + 1):
+            try:
+                await self._run(tid, event, handle)
+                return
+            except Exception as exc:
+                message = event.message
+                log.exception("agent error on %s offset %d (attempt %d of %d)",
+                              message.tp, message.offset, attempt, MAX_ATTEMPTS)
+                if attempt == MAX_ATTEMPTS:
+                    fail_stop(f"{message.tp} offset {message.offset} failed "
+                              f"{MAX_ATTEMPTS} times", exc)
+                await self._roll_back(tid, message.partition)
+
+    @staticmethod
+    async def _run(tid: str, event: EventT, handle: Handler) -> None:
+        token = _current_tid.set(tid)
+        try:
+            await handle(event)
+        finally:
+            _current_tid.reset(token)
+
+    async def _roll_back(self, tid: str, partition: int) -> None:
+        """Abort the open transaction, then redo its events but the last (rule 4)."""
+        self.health[tid].rollbacks += 1
+        producer = self._transaction_producer(tid)
+        try:
+            self._forget_sends(tid)
+            await producer.abort_transaction()
+            await producer.begin_transaction()
+        except Exception as exc:
+            fail_stop(f"could not roll back transaction {tid}", exc)
+        self.staged.discard(tid)
+        for forget in self.app.on_rollback:
+            forget(partition)
+        for event, handle in self._open[tid][:-1]:
+            try:
+                await self._run(tid, event, handle)
+            except Exception as exc:
+                fail_stop(f"redoing {event.message.tp} offset {event.message.offset} "
+                          f"after a rollback failed", exc)
+
+    def _forget_sends(self, tid: str) -> None:
+        for fut in self._in_flight.pop(tid, []):
+            fut.add_done_callback(_consume_result)  # aborted: no one reads the outcome
+
+    # -- sends ------------------------------------------------------------------------
 
     async def send(self, topic: str, key: bytes | None, value: bytes | None,
                    partition: int | None, timestamp: float | None, headers: Any,
                    *, transactional_id: str | None = None) -> Any:
-        event = current_event()
-        source_ids = self._tps_to_transactional_ids({event.message.tp}) if event else set()
-        if not source_ids:  # outside an agent (or a standby partition): Faust's own rule
+        tid = _current_tid.get()
+        if tid is None:  # outside a unit of work: Faust's own rule
             return await super().send(topic, key, value, partition, timestamp, headers)
-        (source_id,) = source_ids
-        return await self.producer.send(topic, key, value, partition, timestamp, headers,
-                                        transactional_id=source_id)
+        fut = await self.producer.send(topic, key, value, partition, timestamp, headers,
+                                       transactional_id=tid)
+        self._in_flight[tid].append(fut)
+        return fut
 
-    async def commit(self, offsets: Mapping[TP, int], start_new_transaction: bool = True) -> bool:
-        """Drain the buffered changelog writes into the transaction before committing it."""
-        await self.app.producer.flush()
-        return await super().commit(offsets, start_new_transaction=start_new_transaction)
+    def stage(self, event: EventT, store: Any, key: bytes, value: bytes | None) -> None:
+        """Hold a table row until the event's transaction commits (app.staged_state)."""
+        self.staged.stage(self.tid_for(event.message.tp), store, event.message.partition,
+                          key, value)
+
+    # -- commits ----------------------------------------------------------------------
+
+    @asynccontextmanager
+    async def all_locks(self) -> AsyncIterator[None]:
+        """Every partition's lock, in a fixed order (agents hold at most one)."""
+        tids = set(self._locks) | {self.tid_for(tp) for tp in self.consumer.assignment()}
+        async with AsyncExitStack() as stack:
+            for tid in sorted(tids):
+                await stack.enter_async_context(self._locks[tid])
+            yield
+
+    async def commit(self, offsets: Mapping[TP, int],
+                     start_new_transaction: bool = True) -> bool:
+        """Commit each partition's transaction with its offsets; fail-stop on any error."""
+        by_tid: dict[str, dict[TP, int]] = defaultdict(dict)
+        for tp, offset in offsets.items():
+            by_tid[self.tid_for(tp)][tp] = offset
+        for tid, tid_offsets in by_tid.items():
+            try:
+                await self._commit_one(tid, tid_offsets, start_new_transaction)
+            except Exception as exc:
+                fail_stop(f"commit of transaction {tid} failed", exc)
+        return True
+
+    async def _commit_one(self, tid: str, offsets: Mapping[TP, int],
+                          start_new_transaction: bool) -> None:
+        producer = self._transaction_producer(tid)
+        written = await asyncio.gather(*self._in_flight.pop(tid, []))
+        await producer.send_offsets_to_transaction(offsets, self.app.conf.id)
+        await producer.commit_transaction()
+        changelog_offsets: dict[tuple[str, int], int] = {}
+        for meta in written:
+            key = (meta.topic, meta.partition)
+            changelog_offsets[key] = max(meta.offset, changelog_offsets.get(key, -1))
+        self.staged.apply(tid, changelog_offsets)
+        self._open.pop(tid, None)
+        self._note_commit(tid, offsets)
+        if start_new_transaction:
+            await producer.begin_transaction()
+
+    def _note_commit(self, tid: str, offsets: Mapping[TP, int]) -> None:
+        """Health, and the commit times Faust's slow-commit alarm reads (rule 6)."""
+        now = time.time()
+        health = self.health[tid]
+        health.commits += 1
+        health.last_commit = now
+        health.open_since = None
+        health.open_events = 0
+        self.consumer._thread.tp_last_committed_at.update(
+            {tp: time.monotonic() for tp in offsets})
+
+    def _transaction_producer(self, tid: str) -> Any:
+        producer = self.producer._transaction_producers.get(tid)
+        if producer is None:
+            raise RuntimeError(f"no transactional producer for {tid}")
+        return producer
+
+    # -- rebalances -------------------------------------------------------------------
+
+    async def _start_transactions(self, tids: Iterable[str]) -> None:
+        """Begin each new partition's transaction; an error stops the worker (rule 6)."""
+        for tid in tids:
+            if tid in self.producer._transaction_producers:
+                continue  # kept through the rebalance: its transaction is open and empty
+            try:
+                producer = self.producer._new_producer(transactional_id=tid)
+                await producer.start()
+                self.producer._transaction_producers[tid] = producer
+                self.producer._trn_locks[tid] = asyncio.Lock()
+                await producer.begin_transaction()
+            except Exception as exc:
+                fail_stop(f"could not begin transaction {tid}", exc)
+
+    def on_assigned(self) -> None:
+        """A new generation: recovery seeks every partition to its committed offset."""
+        self.revoking = False
+        self._last_done.clear()
+
+    def states(self) -> dict[str, dict[str, Any]]:
+        now = time.time()
+        return {tid: self.health[tid].as_dict(now) for tid in sorted(self.health)}
+
+
+def _consume_result(fut: asyncio.Future) -> None:
+    if not fut.cancelled():
+        fut.exception()
 
 
 class Consumer(AIOKafkaConsumer):
-    """Commits only between units of work; streams resume only once seeked and flowing."""
+    """Commits under the partition locks; rebalances commit first; seeks before reads."""
+
+    transactions: PartitionTransactions
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -89,8 +326,17 @@ class Consumer(AIOKafkaConsumer):
         self._seeked: set[TP] = set()  # seeked, resumed when the flow resumes
 
     async def commit(self, *args: Any, **kwargs: Any) -> bool:
-        async with _unit_of_work:
+        async with self.transactions.all_locks():
             return await super().commit(*args, **kwargs)
+
+    async def on_partitions_revoked(self, revoked: set[TP]) -> None:
+        self.transactions.revoking = True
+        await self.commit()
+        await super().on_partitions_revoked(revoked)
+
+    async def on_partitions_assigned(self, assigned: set[TP], generation_id: int = 0) -> None:
+        self.transactions.on_assigned()
+        await super().on_partitions_assigned(assigned, generation_id)
 
     def resume_partitions(self, tps: Iterable[TP]) -> None:
         tps = ensure_TPset(tps)
@@ -119,14 +365,22 @@ class Consumer(AIOKafkaConsumer):
 
 
 class Transport(AIOKafkaTransport):
-    """The aiokafka transport with the commit rules above."""
+    """The aiokafka transport with the rules above."""
 
     Consumer = Consumer
-    TransactionManager = SourcePartitionTransactionManager
+    TransactionManager = PartitionTransactions
 
 
 class App(faust.App):
-    """A Faust app whose exactly-once processing covers every topic an agent writes."""
+    """A Faust app whose exactly-once processing holds under every fault (module docstring)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        #: Called with the partition of a rolled-back transaction: drop its cached state.
+        self.on_rollback: list[Callable[[int], None]] = []
 
     def _new_transport(self) -> Transport:
         return Transport(self.conf.broker_consumer, self)
+
+    async def crash(self, reason: BaseException) -> None:
+        fail_stop(f"the app crashed: {reason!r}", reason)

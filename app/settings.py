@@ -47,3 +47,10 @@ def engine_config() -> EngineConfig:
     window_s = os.environ.get("DEDUP_WINDOW_SECONDS")
     window = DEFAULT_DEDUP_WINDOW if window_s is None else int(window_s) * MICROS_PER_SECOND
     return EngineConfig(default=spec, dedup_window=window)
+
+#: Topic configs of the tables' changelogs (compacted by Faust): small segments and an
+#: eager cleaner, so a restore reads about one record per live row, not the history.
+CHANGELOG_TOPIC_CONFIG = {
+    "segment.ms": str(int(os.environ.get("CHANGELOG_SEGMENT_MS", 10 * 60 * 1000))),
+    "min.cleanable.dirty.ratio": os.environ.get("CHANGELOG_DIRTY_RATIO", "0.1"),
+}

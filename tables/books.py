@@ -1,21 +1,29 @@
 """Each symbol's order book, kept as changelog-backed RocksDB rows.
 
-The pure core's state rows map onto three Faust tables, all updated by the matcher agent
-while it handles a command, so with exactly-once processing the rows, the changelog and the
-published outputs commit together:
+The pure core's state rows map onto three Faust tables, written by the matcher agent while
+it handles a command:
 
 - `book-orders`: `SYMBOL/ORDER_ID` -> the resting order's row (with its arrival number),
 - `book-seen`: `SYMBOL/ORDER_ID` -> when the id was accepted (the duplicate-id window),
 - `book-meta`: `SYMBOL` -> trade, arrival and book sequences and the last trade.
 
-Rows are keyed by symbol, and the matcher reads a topic keyed by symbol, so every row of a
-symbol lives in that symbol's partition and is restored with it after a crash.
+Rows are keyed by symbol and the matcher reads a topic keyed by symbol, so every row of a
+symbol lives in that symbol's partition and is restored with it. A command's rows go to
+the changelog inside its transaction and reach RocksDB only once that transaction has
+committed (`app.staged_state`), so the store never holds a row that could be rolled back.
+The changelogs are compacted: a restore reads each live row once, not its history.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections import defaultdict
+from collections.abc import Iterator
+from typing import Any
+
+import orjson
+from faust.types import EventT
 
 from app import settings
 from app.faust_app import app
@@ -24,12 +32,16 @@ from engine.rows import Row
 
 log = logging.getLogger(__name__)
 
-book_orders = app.Table("book-orders", key_type=str,
-                        help="Resting orders by SYMBOL/ORDER_ID")
-book_seen = app.Table("book-seen", key_type=str,
-                      help="Accepted order ids within the dedup window, by SYMBOL/ORDER_ID")
-book_meta = app.Table("book-meta", key_type=str,
-                      help="Per-symbol sequences and last trade")
+
+def _table(name: str, help: str) -> Any:
+    """A compacted RocksDB table of rows in Faust's default JSON (read back with orjson)."""
+    return app.Table(name, key_type=str, help=help,
+                     extra_topic_configs=settings.CHANGELOG_TOPIC_CONFIG)
+
+
+book_orders = _table("book-orders", "Resting orders by SYMBOL/ORDER_ID")
+book_seen = _table("book-seen", "Accepted order ids within the dedup window, by SYMBOL/ORDER_ID")
+book_meta = _table("book-meta", "Per-symbol sequences and last trade")
 
 
 def row_key(symbol: str, order_id: str) -> str:
@@ -37,57 +49,95 @@ def row_key(symbol: str, order_id: str) -> str:
     return f"{symbol}/{order_id}"
 
 
-class BookStore:
-    """The live books of this worker's partitions, rebuilt from the tables when needed.
+def committed_rows(table: Any, partition: int) -> Iterator[tuple[str, Any]]:
+    """The committed rows of one partition of a table, straight from its RocksDB."""
+    store = table.data
+    for key, value in store._db_for_partition(partition).items():
+        if key != store.offset_key:
+            yield store._decode_key(key), orjson.loads(value)
 
-    The in-memory books are a cache of the tables: `forget()` drops them (after a rebalance
-    or a failure) and the next command rebuilds every book from its rows in one pass.
+
+class PartitionBooks:
+    """The books of one partition, and the metadata last written for each symbol."""
+
+    def __init__(self, books: dict[str, OrderBook], metas: dict[str, Row]) -> None:
+        self.books = books
+        self.saved_meta = metas
+
+
+class BookStore:
+    """The live books of this worker's partitions: a cache of the committed tables.
+
+    `forget` drops a partition's books (after a rebalance or a rollback); its next command
+    rebuilds them from the committed rows, in a thread so the event loop keeps serving
+    heartbeats, other partitions and the web server meanwhile.
     """
 
     def __init__(self) -> None:
         self.config = settings.engine_config()
-        self.books: dict[str, OrderBook] | None = None
+        self.partitions: dict[int, PartitionBooks] = {}
 
-    def forget(self) -> None:
-        self.books = None
+    def forget(self, partition: int | None = None) -> None:
+        if partition is None:
+            self.partitions.clear()
+        else:
+            self.partitions.pop(partition, None)
 
-    def book(self, symbol: str) -> OrderBook:
-        if self.books is None:
-            self.books = self._rebuild_all()
-        book = self.books.get(symbol)
-        if book is None:
-            book = self.books[symbol] = self._new_book(symbol, [], {}, None)
-        return book
-
-    def save(self, symbol: str, delta: StateDelta) -> None:
-        """Write one command's changes to the tables (and so to their changelogs)."""
-        for order_id, row in delta.upserted.items():
-            book_orders[row_key(symbol, order_id)] = row
-        for order_id in delta.deleted:
-            book_orders.pop(row_key(symbol, order_id), None)
-        for order_id, accepted_at in delta.seen.items():
-            book_seen[row_key(symbol, order_id)] = accepted_at
-        for order_id in delta.forgotten:
-            book_seen.pop(row_key(symbol, order_id), None)
-        book_meta[symbol] = delta.meta
-
-    def _rebuild_all(self) -> dict[str, OrderBook]:
-        orders: dict[str, list[Row]] = defaultdict(list)
-        seen: dict[str, dict[str, int]] = defaultdict(dict)
-        for key, row in book_orders.items():
-            orders[key.split("/", 1)[0]].append(row)
-        for key, accepted_at in book_seen.items():
-            symbol, order_id = key.split("/", 1)
-            seen[symbol][order_id] = accepted_at
-        books = {symbol: self._new_book(symbol, orders[symbol], seen[symbol], meta)
-                 for symbol, meta in book_meta.items()}
-        log.info("rebuilt %d books with %d resting orders from the tables",
-                 len(books), sum(len(rows) for rows in orders.values()))
+    async def books_of(self, partition: int) -> PartitionBooks:
+        books = self.partitions.get(partition)
+        if books is None:
+            books = self.partitions[partition] = await asyncio.to_thread(self.rebuild,
+                                                                         partition)
         return books
 
-    def _new_book(self, symbol: str, orders: list[Row], seen: dict[str, int],
-                  meta: Row | None) -> OrderBook:
-        spec, window = self.config.spec_for(symbol), self.config.dedup_window
-        if meta is None:
-            return OrderBook(symbol, spec, window)
-        return OrderBook.from_rows(symbol, orders, seen, meta, spec=spec, dedup_window=window)
+    async def book(self, partition: int, symbol: str) -> OrderBook:
+        books = (await self.books_of(partition)).books
+        book = books.get(symbol)
+        if book is None:
+            book = books[symbol] = OrderBook(symbol, self.config.spec_for(symbol),
+                                             self.config.dedup_window)
+        return book
+
+    async def save(self, event: EventT, symbol: str, delta: StateDelta) -> None:
+        """Send one command's changed rows to the changelogs and stage them for RocksDB."""
+        for order_id, row in delta.upserted.items():
+            await _write(event, book_orders, row_key(symbol, order_id), row)
+        for order_id in delta.deleted:
+            await _write(event, book_orders, row_key(symbol, order_id), None)
+        for order_id, accepted_at in delta.seen.items():
+            await _write(event, book_seen, row_key(symbol, order_id), accepted_at)
+        for order_id in delta.forgotten:
+            await _write(event, book_seen, row_key(symbol, order_id), None)
+        saved = self.partitions[event.message.partition].saved_meta
+        if saved.get(symbol) != delta.meta:
+            saved[symbol] = delta.meta
+            await _write(event, book_meta, symbol, delta.meta)
+
+    def rebuild(self, partition: int) -> PartitionBooks:
+        """Every book of a partition from its committed rows."""
+        orders: dict[str, list[Row]] = defaultdict(list)
+        seen: dict[str, dict[str, int]] = defaultdict(dict)
+        for key, row in committed_rows(book_orders, partition):
+            orders[key.split("/", 1)[0]].append(row)
+        for key, accepted_at in committed_rows(book_seen, partition):
+            symbol, order_id = key.split("/", 1)
+            seen[symbol][order_id] = accepted_at
+        metas = dict(committed_rows(book_meta, partition))
+        books = {symbol: OrderBook.from_rows(symbol, orders[symbol], seen[symbol], meta,
+                                             spec=self.config.spec_for(symbol),
+                                             dedup_window=self.config.dedup_window)
+                 for symbol, meta in metas.items()}
+        log.info("partition %d: rebuilt %d books with %d resting orders from the store",
+                 partition, len(books), sum(len(rows) for rows in orders.values()))
+        return PartitionBooks(books, metas)
+
+
+async def _write(event: EventT, table: Any, key: str, value: Any) -> None:
+    """One row: its changelog record joins the event's transaction, RocksDB waits for it."""
+    store = table.data
+    key_bytes = store._encode_key(key)
+    value_bytes = None if value is None else store._encode_value(value)
+    await table.changelog_topic.send(key=key_bytes, value=value_bytes,
+                                     partition=event.message.partition,
+                                     key_serializer="raw", value_serializer="raw")
+    app.consumer.transactions.stage(event, store, key_bytes, value_bytes)

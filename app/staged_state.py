@@ -1,0 +1,55 @@
+"""Table writes held back until their Kafka transaction has committed.
+
+Faust writes a table's RocksDB row the moment an agent sets it, so after a crash or an
+aborted transaction the local store holds rows whose changelog records and source offsets
+were never committed, and a restart on the same data dir runs the replayed commands
+against a book that already contains them. Here, as in quix-streams' checkpoints, a
+command's rows are staged per transaction: their changelog records join the transaction,
+and the rows reach RocksDB in one atomic write batch, together with the changelog offset
+they bring the store to, only once that transaction has committed. The local store is
+therefore always a committed prefix of the changelog; Faust's recovery, which reads the
+changelog from the store's persisted offset on, brings it up to date after any crash.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping
+from typing import Any
+
+import rocksdict
+
+#: (changelog topic, partition) -> the highest offset the transaction wrote there.
+ChangelogOffsets = Mapping[tuple[str, int], int]
+
+
+class StagedWrites:
+    """Rows of open transactions, by transactional id, then by store and partition."""
+
+    def __init__(self) -> None:
+        self._open: dict[str, dict[tuple[Any, int], dict[bytes, bytes | None]]] = (
+            defaultdict(lambda: defaultdict(dict)))
+
+    def stage(self, tid: str, store: Any, partition: int, key: bytes,
+              value: bytes | None) -> None:
+        """Remember a row (`None` deletes it) until transaction `tid` ends."""
+        self._open[tid][(store, partition)][key] = value
+
+    def discard(self, tid: str) -> None:
+        """The transaction aborted: its rows never happened."""
+        self._open.pop(tid, None)
+
+    def apply(self, tid: str, changelog_offsets: ChangelogOffsets) -> None:
+        """The transaction committed: write its rows and the changelog offset they reach."""
+        for (store, partition), rows in self._open.pop(tid, {}).items():
+            batch = rocksdict.WriteBatch(raw_mode=True)
+            for key, value in rows.items():
+                if value is None:
+                    batch.delete(key)
+                else:
+                    batch.put(key, value)
+            topic = store.table.changelog_topic.get_topic_name()
+            offset = changelog_offsets.get((topic, partition))
+            if offset is not None:
+                batch.put(store.offset_key, str(offset).encode())
+            store._db_for_partition(partition).write(batch)
