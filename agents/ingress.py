@@ -1,7 +1,10 @@
 """Ingress: raw `orders` messages in, validated commands out, re-keyed by symbol.
 
 Stateless, so it scales with the partitions of `orders`, whatever key producers used. A
-message it cannot accept becomes a `rejected` order event here and goes no further.
+message it cannot accept becomes a `rejected` order event. When the message names a
+symbol, the rejection travels through the commands topic like any command, so the
+matcher publishes it in its place among that symbol's events, exactly where `order-replay`
+does; a message without a readable symbol is rejected here.
 """
 
 from __future__ import annotations
@@ -9,6 +12,7 @@ from __future__ import annotations
 import logging
 
 from agents.publish import publish
+from agents.rejects import rejection_command
 from app import settings
 from app.exactly_once import units_of_work
 from app.faust_app import app
@@ -25,12 +29,15 @@ async def validate(event) -> None:
     message = event.message
     parsed = parse_command(event.value, topic=message.topic, partition=message.partition,
                            offset=message.offset, now=wall_clock(), config=ENGINE_CONFIG)
-    if isinstance(parsed, Rejection):
-        log.info("rejected %s-%d-%d: %s %s", message.topic, message.partition,
-                 message.offset, parsed.reason, parsed.detail)
+    if not isinstance(parsed, Rejection):
+        await commands.send(key=parsed.symbol, value=parsed.to_dict())
+        return
+    log.info("rejected %s-%d-%d: %s %s", message.topic, message.partition, message.offset,
+             parsed.reason, parsed.detail)
+    if parsed.symbol is None:
         await publish(rejection_output(parsed))
     else:
-        await commands.send(key=parsed.symbol, value=parsed.to_dict())
+        await commands.send(key=parsed.symbol, value=rejection_command(parsed))
 
 
 @app.agent(orders)

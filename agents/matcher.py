@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 
 from agents.publish import publish
+from agents.rejects import forwarded_rejection
 from app import faults
 from app.exactly_once import units_of_work
 from app.faust_app import app
@@ -34,12 +35,14 @@ app.on_rollback.append(store.forget)  # its books hold rolled-back changes: rebu
 async def apply_command(event) -> None:
     """Apply one command, persist what changed, publish trades, events and market data."""
     try:
-        command = Command.from_dict(event.value)
+        rejection = forwarded_rejection(event.value)
+        command = None if rejection else Command.from_dict(event.value)
     except (KeyError, TypeError, ValueError) as exc:  # not written by our ingress
         log.error("unreadable command at %s offset %d: %r", event.message.tp,
                   event.message.offset, exc)
-        await publish(rejection_output(Rejection(INVALID_JSON, f"unreadable command: {exc}",
-                                                 ts=wall_clock())))
+        rejection = Rejection(INVALID_JSON, f"unreadable command: {exc}", ts=wall_clock())
+    if rejection is not None:
+        await publish(rejection_output(rejection))
         return
     book = await store.book(event.message.partition, command.symbol)
     now = wall_clock()

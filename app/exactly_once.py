@@ -39,6 +39,17 @@ fails if any Faust or aiokafka internal we rely on changes).
    recovery resumes the partitions before seeking them while the fetcher already runs,
    and records fetched meanwhile were processed or dropped. Such a partition stays paused
    until it is seeked and the flow resumes (the queues are cleared by then).
+8. Recovery asks the broker where each changelog ends. Under transactions Faust reads the
+   last stable offset its fetcher last saw, which is unknown (-1) before the first fetch,
+   and its consistency check then refuses every store that has a persisted offset: a
+   restart on the same data dir crashed. The broker's answer (read-committed end offsets)
+   is the right one.
+9. A transaction commits the offset after the last event it holds, per partition. Faust
+   derives offsets from its acks and a gap tree (commit markers and aborted records leave
+   holes in a transactional topic's offsets); where it found a hole at the head, it
+   committed the transaction of the shared transactional id without that partition's
+   offset, and a restart applied those commands a second time. Every event of a
+   transaction is processed in offset order, so its last offset is exact.
 """
 
 from __future__ import annotations
@@ -56,6 +67,7 @@ from typing import Any
 
 import faust
 from faust.transport.consumer import TransactionManager, ensure_TPset
+from faust.transport.drivers.aiokafka import AIOKafkaConsumerThread
 from faust.transport.drivers.aiokafka import Consumer as AIOKafkaConsumer
 from faust.transport.drivers.aiokafka import Transport as AIOKafkaTransport
 from faust.types import TP, EventT, Message, StreamT
@@ -238,18 +250,23 @@ class PartitionTransactions(TransactionManager):
                 await stack.enter_async_context(self._locks[tid])
             yield
 
-    async def commit(self, offsets: Mapping[TP, int],
-                     start_new_transaction: bool = True) -> bool:
-        """Commit each partition's transaction with its offsets; fail-stop on any error."""
-        by_tid: dict[str, dict[TP, int]] = defaultdict(dict)
-        for tp, offset in offsets.items():
-            by_tid[self.tid_for(tp)][tp] = offset
-        for tid, tid_offsets in by_tid.items():
+    async def commit_open(self, start_new_transaction: bool = True) -> dict[TP, int]:
+        """Commit every open transaction with the offsets after its events (rule 9).
+
+        Returns the offsets committed; any failure stops the worker (rule 6).
+        """
+        committed: dict[TP, int] = {}
+        for tid, events in list(self._open.items()):
+            offsets: dict[TP, int] = {}
+            for event, _ in events:
+                message = event.message
+                offsets[message.tp] = max(offsets.get(message.tp, 0), message.offset + 1)
             try:
-                await self._commit_one(tid, tid_offsets, start_new_transaction)
+                await self._commit_one(tid, offsets, start_new_transaction)
             except Exception as exc:
                 fail_stop(f"commit of transaction {tid} failed", exc)
-        return True
+            committed.update(offsets)
+        return committed
 
     async def _commit_one(self, tid: str, offsets: Mapping[TP, int],
                           start_new_transaction: bool) -> None:
@@ -306,13 +323,26 @@ class PartitionTransactions(TransactionManager):
         self._last_done.clear()
 
     def states(self) -> dict[str, dict[str, Any]]:
+        """Each partition's health, with its transactional producer's state."""
         now = time.time()
-        return {tid: self.health[tid].as_dict(now) for tid in sorted(self.health)}
+        producers = self.producer._transaction_producers
+        tids = sorted(set(self.health) | set(producers))
+        return {tid: {**self.health[tid].as_dict(now),
+                      "producer": (producers[tid]._txn_manager.state.name
+                                   if tid in producers else "stopped")}
+                for tid in tids}
 
 
 def _consume_result(fut: asyncio.Future) -> None:
     if not fut.cancelled():
         fut.exception()
+
+
+class ConsumerThread(AIOKafkaConsumerThread):
+    """Asks the broker for the end of a partition (rule 8)."""
+
+    async def _highwaters(self, partitions: list[TP]) -> Mapping[TP, int]:
+        return await self._ensure_consumer().end_offsets(partitions)
 
 
 class Consumer(AIOKafkaConsumer):
@@ -325,9 +355,19 @@ class Consumer(AIOKafkaConsumer):
         self._awaiting_seek: set[TP] = set()  # resumed by recovery, not yet seeked
         self._seeked: set[TP] = set()  # seeked, resumed when the flow resumes
 
-    async def commit(self, *args: Any, **kwargs: Any) -> bool:
+    def _new_consumer_thread(self) -> ConsumerThread:
+        return ConsumerThread(self, loop=self.loop, beacon=self.beacon)
+
+    async def commit(self, topics: Any = None, start_new_transaction: bool = True) -> bool:
+        """Commit all partitions' open transactions, under their locks (rules 3 and 9)."""
         async with self.transactions.all_locks():
-            return await super().commit(*args, **kwargs)
+            committed = await self.transactions.commit_open(start_new_transaction)
+        for tp in committed:  # Faust's ack bookkeeping of these events is done with
+            self._acked.pop(tp, None)
+            self._acked_index.pop(tp, None)
+        self._committed_offset.update(committed)
+        self.app.monitor.on_tp_commit(committed)
+        return bool(committed)
 
     async def on_partitions_revoked(self, revoked: set[TP]) -> None:
         self.transactions.revoking = True

@@ -1,4 +1,5 @@
-"""Import every module that registers a topic, table, agent or command on the app."""
+"""Import every module that registers a topic, table, agent, view or command on the app."""
 
 from agents import ingress, matcher  # noqa: F401
+from app import health  # noqa: F401
 from topology import provision  # noqa: F401

@@ -153,3 +153,35 @@ def test_killed_worker_neither_loses_nor_duplicates_a_trade(
     counts = Counter(t["trade_id"] for t in late)
     assert [tid for tid, n in counts.items() if n > 1] == [], "trades published twice"
     assert trade_facts(trades) == trade_facts(expected), second.tail()
+
+
+def test_agent_error_rolls_the_partition_back_and_it_keeps_flowing(
+    engine_env: dict[str, str], kafka_bootstrap: str, tmp_path: Path
+) -> None:
+    """The matcher raises once, halfway through a command's outputs (app/faults.py).
+
+    Its partition's open transaction is aborted and redone: no half-applied command, no
+    output twice, and the commands after it flow on.
+    """
+    stream = order_stream(400, seed=3)
+    engine = Engine()
+    expected = [o.value for i, (_, raw) in enumerate(stream)
+                for o in engine.process(raw, offset=i, now=wall_clock()) if o.topic == TRADES]
+    faulty_order = json.loads(stream[200][1])["order_id"]
+    env = {**engine_env, "MATCHER_FAULT_ORDER_ID": faulty_order}
+
+    worker = Worker("app", env, tmp_path / "worker.log").start().wait_ready()
+    try:
+        asyncio.run(send(kafka_bootstrap, engine_env["ORDERS_TOPIC"], stream))
+        trades = published(kafka_bootstrap, engine_env["TRADES_TOPIC"], len(expected))
+        late = published(kafka_bootstrap, engine_env["TRADES_TOPIC"], len(expected) + 1,
+                         timeout=5)
+        alive = worker.proc is not None and worker.proc.poll() is None
+    finally:
+        worker.stop()
+
+    log_text = worker.tail(10**6)
+    assert f"injected fault on order {faulty_order}" in log_text
+    assert "FAIL-STOP" not in log_text and alive, worker.tail()
+    assert len(late) == len(expected), "trades published twice"
+    assert trade_facts(trades) == trade_facts(expected), worker.tail()

@@ -1,0 +1,1 @@
+"""Chaos runs: real workers SIGKILLed mid-stream, compared with `order-replay`."""
