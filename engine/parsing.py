@@ -2,13 +2,16 @@
 
 Checks run in the contract's order (JSON object, action, order_id, user_id,
 symbol, side, type, tif, price, quantity) and the first failure names the
-reason. JSON numbers are read as ``Decimal`` and never as floats. Anything at
-all (garbage bytes included) gives a result; nothing here raises.
+reason. JSON numbers are read as ``Decimal`` and never as floats; a number the
+decimal type cannot hold (``1e9999999999999999999``) is read as ``NaN`` (JSON
+itself has no NaN), so it fails the check of whichever field holds it instead
+of the decoding. Anything at all (garbage bytes included) gives a result;
+nothing here raises.
 """
 
 import json
 import re
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from engine.clock import Micros
@@ -92,12 +95,23 @@ def _parse_int(text: str) -> int | Decimal:
     return int(text) if len(text) <= _LONGEST_INT_TEXT else Decimal(text)
 
 
+_UNREPRESENTABLE = Decimal("NaN")
+
+
+def _parse_float(text: str) -> Decimal:
+    """Read a JSON fraction or exponent number exactly; NaN when its exponent is out of range."""
+    try:
+        return Decimal(text)
+    except InvalidOperation:
+        return _UNREPRESENTABLE
+
+
 def _refuse_constant(name: str) -> None:
     raise ValueError(f"{name} is not JSON")
 
 
 # One decoder for every message: ``json.loads`` with hooks would build a new one each call.
-_DECODER = json.JSONDecoder(parse_float=Decimal, parse_int=_parse_int,
+_DECODER = json.JSONDecoder(parse_float=_parse_float, parse_int=_parse_int,
                             parse_constant=_refuse_constant)
 
 

@@ -46,7 +46,9 @@ def _string_to_ticks(value: str, tick: Decimal) -> int:
 
 def _to_ticks(value: object, tick: Decimal) -> int:
     price = to_decimal(value)
-    if not price.is_finite() or price <= 0:
+    if not price.is_finite():
+        raise Refused(BAD_PRICE, "price is not a number the engine can represent")
+    if price <= 0:
         raise Refused(BAD_PRICE, "price must be a positive number")
     if price >= MAX_PRICE:
         raise Refused(BAD_PRICE, f"price must be below {MAX_PRICE}")

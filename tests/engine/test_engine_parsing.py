@@ -204,3 +204,34 @@ def test_garbage_bytes_yield_a_rejected_event_with_a_null_key(session: Session):
     assert [(o.topic, o.key) for o in outputs] == [("order-events", None)]
     assert reason(outputs) == "invalid_json"
     assert outputs[0].value["order_id"] == "orders-0-0"
+
+
+UNREPRESENTABLE = "1e9999999999999999999"  # beyond the decimal type's exponent range
+
+
+@pytest.mark.parametrize(("fields", "code"), [
+    ('"price": 1e9999999999999999999, "quantity": 1', "bad_price"),
+    ('"price": -1e9999999999999999999, "quantity": 1', "bad_price"),
+    ('"price": 1e-9999999999999999999, "quantity": 1', "bad_price"),
+    ('"price": 1e999999999999999999, "quantity": 1', "bad_price"),
+    ('"price": 1e-999999999999999999, "quantity": 1', "bad_price"),
+    ('"price": 1' + "0" * 5000 + ', "quantity": 1', "bad_price"),
+    ('"price": "1", "quantity": 1e9999999999999999999', "bad_quantity"),
+    ('"price": "1", "quantity": 1' + "0" * 5000, "bad_quantity"),
+    ('"price": "1", "quantity": 1, "timestamp": 1e9999999999999999999, "side": 0', "bad_side"),
+])
+def test_numbers_the_decoder_cannot_hold_are_refused_not_raised(fields, code):
+    raw = '{"order_id": "x", "user_id": "u", "symbol": "AAPL", "side": "buy", ' + fields + "}"
+    assert rejected_for(raw) == code
+
+
+def test_unrepresentable_amend_price_and_echoes():
+    amend = ('{"action": "amend", "order_id": "x", "user_id": "u", "symbol": "AAPL", '
+             f'"quantity": 1, "price": {UNREPRESENTABLE}, "timestamp": {UNREPRESENTABLE}}}')
+    rejection = parse(amend)
+    assert (rejection.reason, rejection.price, rejection.timestamp) == ("bad_price", None, None)
+
+
+def test_unrepresentable_timestamp_of_a_valid_order_is_dropped():
+    raw = json.dumps(GOOD)[:-1] + f', "timestamp": {UNREPRESENTABLE}}}'
+    assert parse(raw) == parse(GOOD)
