@@ -115,15 +115,24 @@ _DECODER = json.JSONDecoder(parse_float=_parse_float, parse_int=_parse_int,
                             parse_constant=_refuse_constant)
 
 
+_LEGACY_FIELDS = {"stock_id": "symbol", "order_type": "side"}
+
+
 def _legacy_to_current(message: Message) -> Message:
-    """Map the original application's shape (stock_id, order_type, market_order)."""
+    """Map the original application's shape (stock_id, order_type, market_order).
+
+    A field of the current shape that is absent or null takes the legacy one's
+    value; ``market_order`` is checked where ``type`` is (``_order_type``).
+    """
     if not {"stock_id", "order_type", "market_order"} & message.keys():
         return message
     mapped = dict(message)
-    mapped.setdefault("symbol", message.get("stock_id"))
-    mapped.setdefault("side", message.get("order_type"))
-    flag = message.get("market_order", False)
-    mapped.setdefault("type", (MARKET if flag else LIMIT) if isinstance(flag, bool) else flag)
+    for legacy, current in _LEGACY_FIELDS.items():
+        if mapped.get(current) is None:
+            mapped[current] = message.get(legacy)
+    flag = message.get("market_order")
+    if mapped.get("type") is None and isinstance(flag, bool):
+        mapped["type"] = MARKET if flag else LIMIT
     for name in ("order_id", "user_id"):
         value = mapped.get(name)
         if isinstance(value, int) and not isinstance(value, bool):
@@ -144,7 +153,7 @@ def _command(message: Message, default_id: str, config: EngineConfig) -> Command
         price = None if message.get("price") is None else to_ticks(message["price"], spec.tick)
         return AmendOrder(order_id, user_id, symbol, _quantity(message, spec), price, timestamp)
     side = _choice(message, "side", None, _SIDES, str.lower, BAD_SIDE)
-    kind = _choice(message, "type", LIMIT, _TYPES, str.lower, BAD_TYPE)
+    kind = _order_type(message)
     tif = _choice(message, "tif", GTC, _TIFS, str.upper, BAD_TIF)
     price = None
     if kind == LIMIT:
@@ -165,6 +174,14 @@ def _choice(message: Message, name: str, default: str | None, choices: dict[str,
     if choice is not None:
         return choice
     raise Refused(reason, f"{name} must be one of {', '.join(choices)}")
+
+
+def _order_type(message: Message) -> str:
+    """``type``, or the original shape's ``market_order``, which must be a boolean."""
+    flag = message.get("market_order")
+    if flag is not None and not isinstance(flag, bool):
+        raise Refused(INVALID_FIELD, "market_order must be true or false")
+    return _choice(message, "type", LIMIT, _TYPES, str.lower, BAD_TYPE)
 
 
 def _order_id(message: Message, default: str | None) -> str:

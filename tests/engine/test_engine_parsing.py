@@ -171,7 +171,36 @@ def test_original_app_shape_is_mapped():
                                      "2026-11-25T14:59:59Z")
     market = parse({**legacy, "market_order": True, "order_type": "buy"})
     assert (market.type, market.side, market.price) == ("market", "buy", None)
-    assert rejected_for({**legacy, "market_order": "yes"}) == "bad_type"
+    assert parse({**legacy, "market_order": None}) == parse(legacy)
+
+
+LEGACY = {"order_id": 12345, "user_id": 67, "stock_id": "AAPL", "order_type": "buy",
+          "price": "1.00", "quantity": 1}
+
+
+@pytest.mark.parametrize("flag", ["yes", "true", 1, 0, 1.0, [], {}])
+def test_original_app_market_order_that_is_not_a_boolean_is_invalid_field(flag):
+    rejection = parse({**LEGACY, "market_order": flag})
+    assert (rejection.reason, rejection.order_id) == ("invalid_field", "12345")
+    assert "market_order" in rejection.detail
+
+
+def test_original_app_market_order_is_checked_where_type_is():
+    assert rejected_for({**LEGACY, "market_order": "x", "order_type": "hold"}) == "bad_side"
+    assert rejected_for({**LEGACY, "market_order": "x", "price": "x"}) == "invalid_field"
+
+
+def test_original_app_integer_ids_are_their_decimal_strings():
+    command = parse({**LEGACY, "market_order": False})
+    assert (command.order_id, command.user_id, command.type) == ("12345", "67", "limit")
+    assert rejected_for({**LEGACY, "order_id": 10**70, "market_order": False}) == \
+        "invalid_field"
+
+
+def test_original_app_fields_fill_current_ones_that_are_null():
+    command = parse({**LEGACY, "symbol": None, "side": None, "type": None,
+                     "market_order": True})
+    assert (command.symbol, command.side, command.type) == ("AAPL", "buy", "market")
 
 
 def test_tick_and_lot_are_per_symbol():
