@@ -47,9 +47,11 @@ from engine.rejections import (
 )
 
 MAX_QUANTITY = 1_000_000_000
-MAX_ID_LENGTH = 64
 _ORDER_ID = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
 _SYMBOL = re.compile(r"[A-Z][A-Z0-9.]{0,11}")
+# Any Unicode but control characters (category Cc) and lone surrogates (paired ones
+# are single code points once decoded): emoji, no-break spaces and joiners are fine.
+_USER_ID = re.compile("[^\x00-\x1f\x7f-\x9f\ud800-\udfff]{1,64}")
 _LONGEST_INT_TEXT = 100
 _ACTIONS = {"new": "new", "cancel": "cancel", "amend": "amend"}
 _SIDES = {"buy": BUY, "sell": SELL}
@@ -195,9 +197,10 @@ def _order_id(message: Message, default: str | None) -> str:
 
 def _user_id(message: Message) -> str:
     value = message.get("user_id")
-    if isinstance(value, str) and 0 < len(value) <= MAX_ID_LENGTH and value.isprintable():
+    if isinstance(value, str) and _USER_ID.fullmatch(value):
         return value
-    raise Refused(INVALID_FIELD, "user_id must be 1-64 printable characters")
+    raise Refused(INVALID_FIELD, "user_id must be 1-64 characters, none of them a control "
+                                 "character or a lone surrogate")
 
 
 def _symbol(message: Message) -> str:

@@ -264,3 +264,19 @@ def test_unrepresentable_amend_price_and_echoes():
 def test_unrepresentable_timestamp_of_a_valid_order_is_dropped():
     raw = json.dumps(GOOD)[:-1] + f', "timestamp": {UNREPRESENTABLE}}}'
     assert parse(raw) == parse(GOOD)
+
+
+@pytest.mark.parametrize("user_id", [
+    "zoë", "a\u00a0b", "\U0001f468\u200d\U0001f469\u200d\U0001f467", "\u200b", "\u2028",
+    "\ue000", " ", "u" * 64, "\U0001f600" * 64,
+])
+def test_user_id_may_hold_any_unicode_but_controls_and_lone_surrogates(user_id):
+    assert parse({**GOOD, "user_id": user_id}).user_id == user_id
+
+
+@pytest.mark.parametrize("user_id", [
+    "a\x00", "\t", "a\nb", "\x7f", "\x85", "\x9f", "\ud800", "x\udfff", "\udc00\ud800",
+    "\U0001f600" * 65,
+])
+def test_user_id_with_a_control_or_lone_surrogate_is_invalid_field(user_id):
+    assert rejected_for({**GOOD, "user_id": user_id}) == "invalid_field"
