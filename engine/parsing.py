@@ -52,6 +52,7 @@ _SYMBOL = re.compile(r"[A-Z][A-Z0-9.]{0,11}")
 # Any Unicode but control characters (category Cc) and lone surrogates (paired ones
 # are single code points once decoded): emoji, no-break spaces and joiners are fine.
 _USER_ID = re.compile("[^\x00-\x1f\x7f-\x9f\ud800-\udfff]{1,64}")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _LONGEST_INT_TEXT = 100
 _ACTIONS = {"new": "new", "cancel": "cancel", "amend": "amend"}
 _SIDES = {"buy": BUY, "sell": SELL}
@@ -222,7 +223,9 @@ def _quantity(message: Message, spec: SymbolSpec) -> int:
 
 def _client_timestamp(value: object) -> ClientTimestamp:
     """The client's own time, echoed as given (a non-integer number as its string)."""
-    if isinstance(value, str) or (isinstance(value, int) and not isinstance(value, bool)):
+    if isinstance(value, str):
+        return _clean(value)
+    if isinstance(value, int) and not isinstance(value, bool):
         return value
     if isinstance(value, Decimal) and value.is_finite():
         return str(value)
@@ -239,10 +242,10 @@ def _rejection(refused: Refused, message: Message, default_id: str, now: Micros)
     return Rejection(
         refused.reason,
         refused.detail,
-        order_id if isinstance(order_id, str) else None,
+        _text(order_id),
         _text(message.get("user_id")),
-        symbol.upper() if isinstance(symbol, str) else None,
-        side.lower() if isinstance(side, str) else None,
+        _clean(symbol.upper()) if isinstance(symbol, str) else None,
+        _clean(side.lower()) if isinstance(side, str) else None,
         _price_text(price),
         quantity if type(quantity) is int else None,
         _client_timestamp(message.get("timestamp")),
@@ -250,14 +253,22 @@ def _rejection(refused: Refused, message: Message, default_id: str, now: Micros)
     )
 
 
+def _clean(text: str) -> str:
+    """``text`` with each lone surrogate, which UTF-8 cannot encode, replaced by U+FFFD.
+
+    Echoed text goes into outputs (and keys) that must be valid UTF-8 JSON.
+    """
+    return text if text.isascii() else _SURROGATE.sub("\ufffd", text)
+
+
 def _text(value: object) -> str | None:
-    return value if isinstance(value, str) else None
+    return _clean(value) if isinstance(value, str) else None
 
 
 def _price_text(value: object) -> str | None:
     """A rejected message's price as text, when it was a string or a finite number."""
     if isinstance(value, str):
-        return value
+        return _clean(value)
     is_number = isinstance(value, Decimal | int) and not isinstance(value, bool)
     if is_number and Decimal(value).is_finite():
         return str(value)

@@ -280,3 +280,15 @@ def test_user_id_may_hold_any_unicode_but_controls_and_lone_surrogates(user_id):
 ])
 def test_user_id_with_a_control_or_lone_surrogate_is_invalid_field(user_id):
     assert rejected_for({**GOOD, "user_id": user_id}) == "invalid_field"
+
+
+def test_echoed_lone_surrogates_are_replaced_so_outputs_encode_as_utf8(session: Session):
+    (rejected,) = session.send({**GOOD, "user_id": "a\ud800", "symbol": "\udc00x",
+                                "side": "\ud83d", "price": "1\udfff", "order_id": "\ud800",
+                                "timestamp": "t\ud800"})
+    assert rejected.key == "\ufffdX"
+    value = rejected.value
+    assert (value["order_id"], value["user_id"], value["side"], value["price"],
+            value["timestamp"]) == ("\ufffd", "a\ufffd", "\ufffd", "1\ufffd", "t\ufffd")
+    accepted = session.send({**GOOD, "timestamp": "\udc00\U0001f600"})
+    assert values(accepted, "order-events")[0]["timestamp"] == "\ufffd\U0001f600"
