@@ -1,6 +1,7 @@
 """Validation: reason codes, their order and the contract's fine points."""
 
 import json
+import tracemalloc
 from decimal import Decimal
 
 import pytest
@@ -292,3 +293,17 @@ def test_echoed_lone_surrogates_are_replaced_so_outputs_encode_as_utf8(session: 
             value["timestamp"]) == ("\ufffd", "a\ufffd", "\ufffd", "1\ufffd", "t\ufffd")
     accepted = session.send({**GOOD, "timestamp": "\udc00\U0001f600"})
     assert values(accepted, "order-events")[0]["timestamp"] == "\ufffd\U0001f600"
+
+
+def test_long_price_texts_are_converted_but_kept_nowhere():
+    """300 one-megabyte prices once took 317 MB through the price cache (issue 7)."""
+    parse({**GOOD, "price": "1.25"})  # warm the module-level state up
+    tracemalloc.start()
+    try:
+        for n in range(30):
+            padded = "0" * 1_000_000 + f"{100 + n}.25"
+            assert parse({**GOOD, "price": padded}).price == (100 + n) * 100 + 25
+        held = tracemalloc.get_traced_memory()[0]
+    finally:
+        tracemalloc.stop()
+    assert held < 3_000_000  # the last text itself, not thirty of them
