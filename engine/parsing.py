@@ -119,15 +119,17 @@ _DECODER = json.JSONDecoder(parse_float=_parse_float, parse_int=_parse_int,
 
 
 _LEGACY_FIELDS = {"stock_id": "symbol", "order_type": "side"}
+_LEGACY_SHAPE = (*_LEGACY_FIELDS, "market_order")
 
 
 def _legacy_to_current(message: Message) -> Message:
     """Map the original application's shape (stock_id, order_type, market_order).
 
+    A message is in that shape when one of those fields is there and not null.
     A field of the current shape that is absent or null takes the legacy one's
     value; ``market_order`` is checked where ``type`` is (``_order_type``).
     """
-    if not {"stock_id", "order_type", "market_order"} & message.keys():
+    if all(message.get(name) is None for name in _LEGACY_SHAPE):
         return message
     mapped = dict(message)
     for legacy, current in _LEGACY_FIELDS.items():
