@@ -2,13 +2,16 @@
 
 Checks run in the contract's order (JSON object, action, order_id, user_id,
 symbol, side, type, tif, price, quantity) and the first failure names the
-reason. JSON numbers are read as ``Decimal`` and never as floats. Anything at
-all (garbage bytes included) gives a result; nothing here raises.
+reason. JSON numbers are read as ``Decimal`` and never as floats; a number the
+decimal type cannot hold (``1e9999999999999999999``) is read as ``NaN`` (JSON
+itself has no NaN), so it fails the check of whichever field holds it instead
+of the decoding. Anything at all (garbage bytes included) gives a result;
+nothing here raises.
 """
 
 import json
 import re
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from engine.clock import Micros
@@ -44,9 +47,12 @@ from engine.rejections import (
 )
 
 MAX_QUANTITY = 1_000_000_000
-MAX_ID_LENGTH = 64
 _ORDER_ID = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
 _SYMBOL = re.compile(r"[A-Z][A-Z0-9.]{0,11}")
+# Any Unicode but control characters (category Cc) and lone surrogates (paired ones
+# are single code points once decoded): emoji, no-break spaces and joiners are fine.
+_USER_ID = re.compile("[^\x00-\x1f\x7f-\x9f\ud800-\udfff]{1,64}")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _LONGEST_INT_TEXT = 100
 _ACTIONS = {"new": "new", "cancel": "cancel", "amend": "amend"}
 _SIDES = {"buy": BUY, "sell": SELL}
@@ -92,24 +98,46 @@ def _parse_int(text: str) -> int | Decimal:
     return int(text) if len(text) <= _LONGEST_INT_TEXT else Decimal(text)
 
 
+_UNREPRESENTABLE = Decimal("NaN")
+
+
+def _parse_float(text: str) -> Decimal:
+    """Read a JSON fraction or exponent number exactly; NaN when its exponent is out of range."""
+    try:
+        return Decimal(text)
+    except InvalidOperation:
+        return _UNREPRESENTABLE
+
+
 def _refuse_constant(name: str) -> None:
     raise ValueError(f"{name} is not JSON")
 
 
 # One decoder for every message: ``json.loads`` with hooks would build a new one each call.
-_DECODER = json.JSONDecoder(parse_float=Decimal, parse_int=_parse_int,
+_DECODER = json.JSONDecoder(parse_float=_parse_float, parse_int=_parse_int,
                             parse_constant=_refuse_constant)
 
 
+_LEGACY_FIELDS = {"stock_id": "symbol", "order_type": "side"}
+_LEGACY_SHAPE = (*_LEGACY_FIELDS, "market_order")
+
+
 def _legacy_to_current(message: Message) -> Message:
-    """Map the original application's shape (stock_id, order_type, market_order)."""
-    if not {"stock_id", "order_type", "market_order"} & message.keys():
+    """Map the original application's shape (stock_id, order_type, market_order).
+
+    A message is in that shape when one of those fields is there and not null.
+    A field of the current shape that is absent or null takes the legacy one's
+    value; ``market_order`` is checked where ``type`` is (``_order_type``).
+    """
+    if all(message.get(name) is None for name in _LEGACY_SHAPE):
         return message
     mapped = dict(message)
-    mapped.setdefault("symbol", message.get("stock_id"))
-    mapped.setdefault("side", message.get("order_type"))
-    flag = message.get("market_order", False)
-    mapped.setdefault("type", (MARKET if flag else LIMIT) if isinstance(flag, bool) else flag)
+    for legacy, current in _LEGACY_FIELDS.items():
+        if mapped.get(current) is None:
+            mapped[current] = message.get(legacy)
+    flag = message.get("market_order")
+    if mapped.get("type") is None and isinstance(flag, bool):
+        mapped["type"] = MARKET if flag else LIMIT
     for name in ("order_id", "user_id"):
         value = mapped.get(name)
         if isinstance(value, int) and not isinstance(value, bool):
@@ -130,7 +158,7 @@ def _command(message: Message, default_id: str, config: EngineConfig) -> Command
         price = None if message.get("price") is None else to_ticks(message["price"], spec.tick)
         return AmendOrder(order_id, user_id, symbol, _quantity(message, spec), price, timestamp)
     side = _choice(message, "side", None, _SIDES, str.lower, BAD_SIDE)
-    kind = _choice(message, "type", LIMIT, _TYPES, str.lower, BAD_TYPE)
+    kind = _order_type(message)
     tif = _choice(message, "tif", GTC, _TIFS, str.upper, BAD_TIF)
     price = None
     if kind == LIMIT:
@@ -153,6 +181,14 @@ def _choice(message: Message, name: str, default: str | None, choices: dict[str,
     raise Refused(reason, f"{name} must be one of {', '.join(choices)}")
 
 
+def _order_type(message: Message) -> str:
+    """``type``, or the original shape's ``market_order``, which must be a boolean."""
+    flag = message.get("market_order")
+    if flag is not None and not isinstance(flag, bool):
+        raise Refused(INVALID_FIELD, "market_order must be true or false")
+    return _choice(message, "type", LIMIT, _TYPES, str.lower, BAD_TYPE)
+
+
 def _order_id(message: Message, default: str | None) -> str:
     value = message.get("order_id")
     if value is None and default is not None:
@@ -164,9 +200,10 @@ def _order_id(message: Message, default: str | None) -> str:
 
 def _user_id(message: Message) -> str:
     value = message.get("user_id")
-    if isinstance(value, str) and 0 < len(value) <= MAX_ID_LENGTH and value.isprintable():
+    if isinstance(value, str) and _USER_ID.fullmatch(value):
         return value
-    raise Refused(INVALID_FIELD, "user_id must be 1-64 printable characters")
+    raise Refused(INVALID_FIELD, "user_id must be 1-64 characters, none of them a control "
+                                 "character or a lone surrogate")
 
 
 def _symbol(message: Message) -> str:
@@ -188,7 +225,9 @@ def _quantity(message: Message, spec: SymbolSpec) -> int:
 
 def _client_timestamp(value: object) -> ClientTimestamp:
     """The client's own time, echoed as given (a non-integer number as its string)."""
-    if isinstance(value, str) or (isinstance(value, int) and not isinstance(value, bool)):
+    if isinstance(value, str):
+        return _clean(value)
+    if isinstance(value, int) and not isinstance(value, bool):
         return value
     if isinstance(value, Decimal) and value.is_finite():
         return str(value)
@@ -205,10 +244,10 @@ def _rejection(refused: Refused, message: Message, default_id: str, now: Micros)
     return Rejection(
         refused.reason,
         refused.detail,
-        order_id if isinstance(order_id, str) else None,
+        _text(order_id),
         _text(message.get("user_id")),
-        symbol.upper() if isinstance(symbol, str) else None,
-        side.lower() if isinstance(side, str) else None,
+        _clean(symbol.upper()) if isinstance(symbol, str) else None,
+        _clean(side.lower()) if isinstance(side, str) else None,
         _price_text(price),
         quantity if type(quantity) is int else None,
         _client_timestamp(message.get("timestamp")),
@@ -216,14 +255,22 @@ def _rejection(refused: Refused, message: Message, default_id: str, now: Micros)
     )
 
 
+def _clean(text: str) -> str:
+    """``text`` with each lone surrogate, which UTF-8 cannot encode, replaced by U+FFFD.
+
+    Echoed text goes into outputs (and keys) that must be valid UTF-8 JSON.
+    """
+    return text if text.isascii() else _SURROGATE.sub("\ufffd", text)
+
+
 def _text(value: object) -> str | None:
-    return value if isinstance(value, str) else None
+    return _clean(value) if isinstance(value, str) else None
 
 
 def _price_text(value: object) -> str | None:
     """A rejected message's price as text, when it was a string or a finite number."""
     if isinstance(value, str):
-        return value
+        return _clean(value)
     is_number = isinstance(value, Decimal | int) and not isinstance(value, bool)
     if is_number and Decimal(value).is_finite():
         return str(value)

@@ -14,6 +14,10 @@ MAX_DECIMALS = 8
 MAX_PRICE = Decimal(10) ** 15
 _SMALLEST_STEP = Decimal(1).scaleb(-MAX_DECIMALS)
 _FORMAT_CACHE = 1 << 14
+# The longest price text worth caching: 15 integer digits, a point and 8 decimals.
+# Longer texts (padded with zeros) are valid but rare, and would make the cache's
+# memory grow with the messages' size.
+_CACHED_TEXT = 24
 _PRICE_TEXT = re.compile(r"-?[0-9]+(\.[0-9]+)?")
 
 
@@ -31,10 +35,11 @@ def to_decimal(value: object) -> Decimal:
 def to_ticks(value: object, tick: Decimal) -> int:
     """Validate a wire price and convert it to a whole number of ``tick``.
 
-    Price strings repeat a lot, so their conversions are cached (the Decimal
-    arithmetic is most of the cost); a refused price raises ``Refused`` and is not cached.
+    Price strings repeat a lot, so conversions of short ones are cached (the
+    Decimal arithmetic is most of the cost); a refused price raises ``Refused``
+    and is not cached.
     """
-    if type(value) is str:
+    if type(value) is str and len(value) <= _CACHED_TEXT:
         return _string_to_ticks(value, tick)
     return _to_ticks(value, tick)
 
@@ -46,7 +51,9 @@ def _string_to_ticks(value: str, tick: Decimal) -> int:
 
 def _to_ticks(value: object, tick: Decimal) -> int:
     price = to_decimal(value)
-    if not price.is_finite() or price <= 0:
+    if not price.is_finite():
+        raise Refused(BAD_PRICE, "price is not a number the engine can represent")
+    if price <= 0:
         raise Refused(BAD_PRICE, "price must be a positive number")
     if price >= MAX_PRICE:
         raise Refused(BAD_PRICE, f"price must be below {MAX_PRICE}")

@@ -6,8 +6,9 @@ written to stdout as ``{"topic", "key", "value"}`` JSON, in publishing order.
 
 Lines are encoded with ``orjson`` (compact, UTF-8, keys in insertion order),
 an order of magnitude faster than ``json``; the few values it refuses
-(integers beyond 64 bits, lone surrogates) fall back to ``json``. Both give
-the same JSON values.
+(integers beyond 64 bits) fall back to ``json``. Both give the same JSON
+values. Parsing already replaced the lone surrogates of echoed text, so every
+line is valid UTF-8 JSON.
 """
 
 import argparse
@@ -91,7 +92,7 @@ def encode_line(output: Output) -> bytes:
     line = output.to_dict()
     try:
         return orjson.dumps(line)
-    except orjson.JSONEncodeError:  # an integer beyond 64 bits or a lone surrogate
+    except orjson.JSONEncodeError:  # an integer beyond 64 bits
         return _FALLBACK(line).encode()
 
 

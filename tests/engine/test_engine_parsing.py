@@ -1,6 +1,7 @@
 """Validation: reason codes, their order and the contract's fine points."""
 
 import json
+import tracemalloc
 from decimal import Decimal
 
 import pytest
@@ -171,7 +172,36 @@ def test_original_app_shape_is_mapped():
                                      "2026-11-25T14:59:59Z")
     market = parse({**legacy, "market_order": True, "order_type": "buy"})
     assert (market.type, market.side, market.price) == ("market", "buy", None)
-    assert rejected_for({**legacy, "market_order": "yes"}) == "bad_type"
+    assert parse({**legacy, "market_order": None}) == parse(legacy)
+
+
+LEGACY = {"order_id": 12345, "user_id": 67, "stock_id": "AAPL", "order_type": "buy",
+          "price": "1.00", "quantity": 1}
+
+
+@pytest.mark.parametrize("flag", ["yes", "true", 1, 0, 1.0, [], {}])
+def test_original_app_market_order_that_is_not_a_boolean_is_invalid_field(flag):
+    rejection = parse({**LEGACY, "market_order": flag})
+    assert (rejection.reason, rejection.order_id) == ("invalid_field", "12345")
+    assert "market_order" in rejection.detail
+
+
+def test_original_app_market_order_is_checked_where_type_is():
+    assert rejected_for({**LEGACY, "market_order": "x", "order_type": "hold"}) == "bad_side"
+    assert rejected_for({**LEGACY, "market_order": "x", "price": "x"}) == "invalid_field"
+
+
+def test_original_app_integer_ids_are_their_decimal_strings():
+    command = parse({**LEGACY, "market_order": False})
+    assert (command.order_id, command.user_id, command.type) == ("12345", "67", "limit")
+    assert rejected_for({**LEGACY, "order_id": 10**70, "market_order": False}) == \
+        "invalid_field"
+
+
+def test_original_app_fields_fill_current_ones_that_are_null():
+    command = parse({**LEGACY, "symbol": None, "side": None, "type": None,
+                     "market_order": True})
+    assert (command.symbol, command.side, command.type) == ("AAPL", "buy", "market")
 
 
 def test_tick_and_lot_are_per_symbol():
@@ -204,3 +234,76 @@ def test_garbage_bytes_yield_a_rejected_event_with_a_null_key(session: Session):
     assert [(o.topic, o.key) for o in outputs] == [("order-events", None)]
     assert reason(outputs) == "invalid_json"
     assert outputs[0].value["order_id"] == "orders-0-0"
+
+
+UNREPRESENTABLE = "1e9999999999999999999"  # beyond the decimal type's exponent range
+
+
+@pytest.mark.parametrize(("fields", "code"), [
+    ('"price": 1e9999999999999999999, "quantity": 1', "bad_price"),
+    ('"price": -1e9999999999999999999, "quantity": 1', "bad_price"),
+    ('"price": 1e-9999999999999999999, "quantity": 1', "bad_price"),
+    ('"price": 1e999999999999999999, "quantity": 1', "bad_price"),
+    ('"price": 1e-999999999999999999, "quantity": 1', "bad_price"),
+    ('"price": 1' + "0" * 5000 + ', "quantity": 1', "bad_price"),
+    ('"price": "1", "quantity": 1e9999999999999999999', "bad_quantity"),
+    ('"price": "1", "quantity": 1' + "0" * 5000, "bad_quantity"),
+    ('"price": "1", "quantity": 1, "timestamp": 1e9999999999999999999, "side": 0', "bad_side"),
+])
+def test_numbers_the_decoder_cannot_hold_are_refused_not_raised(fields, code):
+    raw = '{"order_id": "x", "user_id": "u", "symbol": "AAPL", "side": "buy", ' + fields + "}"
+    assert rejected_for(raw) == code
+
+
+def test_unrepresentable_amend_price_and_echoes():
+    amend = ('{"action": "amend", "order_id": "x", "user_id": "u", "symbol": "AAPL", '
+             f'"quantity": 1, "price": {UNREPRESENTABLE}, "timestamp": {UNREPRESENTABLE}}}')
+    rejection = parse(amend)
+    assert (rejection.reason, rejection.price, rejection.timestamp) == ("bad_price", None, None)
+
+
+def test_unrepresentable_timestamp_of_a_valid_order_is_dropped():
+    raw = json.dumps(GOOD)[:-1] + f', "timestamp": {UNREPRESENTABLE}}}'
+    assert parse(raw) == parse(GOOD)
+
+
+@pytest.mark.parametrize("user_id", [
+    "zoë", "a\u00a0b", "\U0001f468\u200d\U0001f469\u200d\U0001f467", "\u200b", "\u2028",
+    "\ue000", " ", "u" * 64, "\U0001f600" * 64,
+])
+def test_user_id_may_hold_any_unicode_but_controls_and_lone_surrogates(user_id):
+    assert parse({**GOOD, "user_id": user_id}).user_id == user_id
+
+
+@pytest.mark.parametrize("user_id", [
+    "a\x00", "\t", "a\nb", "\x7f", "\x85", "\x9f", "\ud800", "x\udfff", "\udc00\ud800",
+    "\U0001f600" * 65,
+])
+def test_user_id_with_a_control_or_lone_surrogate_is_invalid_field(user_id):
+    assert rejected_for({**GOOD, "user_id": user_id}) == "invalid_field"
+
+
+def test_echoed_lone_surrogates_are_replaced_so_outputs_encode_as_utf8(session: Session):
+    (rejected,) = session.send({**GOOD, "user_id": "a\ud800", "symbol": "\udc00x",
+                                "side": "\ud83d", "price": "1\udfff", "order_id": "\ud800",
+                                "timestamp": "t\ud800"})
+    assert rejected.key == "\ufffdX"
+    value = rejected.value
+    assert (value["order_id"], value["user_id"], value["side"], value["price"],
+            value["timestamp"]) == ("\ufffd", "a\ufffd", "\ufffd", "1\ufffd", "t\ufffd")
+    accepted = session.send({**GOOD, "timestamp": "\udc00\U0001f600"})
+    assert values(accepted, "order-events")[0]["timestamp"] == "\ufffd\U0001f600"
+
+
+def test_long_price_texts_are_converted_but_kept_nowhere():
+    """300 one-megabyte prices once took 317 MB through the price cache (issue 7)."""
+    parse({**GOOD, "price": "1.25"})  # warm the module-level state up
+    tracemalloc.start()
+    try:
+        for n in range(30):
+            padded = "0" * 1_000_000 + f"{100 + n}.25"
+            assert parse({**GOOD, "price": padded}).price == (100 + n) * 100 + 25
+        held = tracemalloc.get_traced_memory()[0]
+    finally:
+        tracemalloc.stop()
+    assert held < 3_000_000  # the last text itself, not thirty of them

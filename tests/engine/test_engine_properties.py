@@ -166,3 +166,21 @@ def test_arbitrary_json_objects_never_raise(message):
     outputs = Engine().process(json.dumps(message), offset=0, now=NOW)
     assert outputs
     json.dumps([output.to_dict() for output in outputs])
+
+
+PLAUSIBLE = {"action": ["new", "cancel", "amend"], "order_id": ["o1", 12], "user_id": ["u", 7],
+             "symbol": ["AAPL"], "side": ["buy"], "type": ["limit", "market"], "tif": ["IOC"],
+             "price": ["1.00", 2], "quantity": [3], "stock_id": ["MSFT"],
+             "order_type": ["sell"], "market_order": [True, False], "timestamp": ["t", 5]}
+plausible_messages = st.fixed_dictionaries({}, optional={
+    name: st.sampled_from(choices) | json_values for name, choices in PLAUSIBLE.items()})
+
+
+@property_settings(300)
+@given(plausible_messages, st.sampled_from(sorted(PLAUSIBLE)))
+def test_a_null_field_counts_as_absent(message, name):
+    """The contract's settled edge input: ``"field": null`` is read as no field at all."""
+    absent = {key: value for key, value in message.items() if key != name}
+    parsed = [parse_command(json.dumps(m), topic="orders", partition=0, offset=0, now=NOW)
+              for m in (absent, {**absent, name: None})]
+    assert parsed[0] == parsed[1]
