@@ -185,3 +185,33 @@ def test_agent_error_rolls_the_partition_back_and_it_keeps_flowing(
     assert "FAIL-STOP" not in log_text and alive, worker.tail()
     assert len(late) == len(expected), "trades published twice"
     assert trade_facts(trades) == trade_facts(expected), worker.tail()
+
+
+def test_edge_inputs_are_rejected_and_the_partition_flows_on(
+    worker: Worker, engine_env: dict[str, str], kafka_bootstrap: str
+) -> None:
+    """The inputs a differential fuzz found (contract, "Edge inputs, settled")."""
+    base = {"user_id": "u", "symbol": "AAPL", "side": "buy", "price": "1.00", "quantity": 1}
+    raw_values = [
+        json.dumps({**base, "order_id": "huge"}).replace('"1.00"', "1e9999999999999999999"),
+        json.dumps({"order_id": "legacy", "user_id": "u", "stock_id": "AAPL",
+                    "order_type": "buy", "price": "1.00", "quantity": 1,
+                    "market_order": "yes"}),
+        json.dumps({**base, "order_id": "unicode", "user_id": "a\u00a0b\u200d\U0001f600"}),
+        json.dumps({**base, "order_id": "surrogate"}).replace('"u"', '"\\ud800"'),
+        json.dumps({**base, "order_id": "long-price", "price": "1" * 500_000}),
+        json.dumps({**base, "order_id": "after"}),
+    ]
+    asyncio.run(send(kafka_bootstrap, engine_env["ORDERS_TOPIC"],
+                     [(b"AAPL", value.encode()) for value in raw_values]))
+
+    events = published(kafka_bootstrap, engine_env["ORDER_EVENTS_TOPIC"], len(raw_values))
+    outcome = {e["order_id"]: (e["event"], e["reason"]) for e in events}
+    assert outcome == {
+        "huge": ("rejected", "bad_price"),
+        "legacy": ("rejected", "invalid_field"),
+        "unicode": ("accepted", None),
+        "surrogate": ("rejected", "invalid_field"),
+        "long-price": ("rejected", "bad_price"),
+        "after": ("accepted", None),
+    }, worker.tail()
