@@ -63,7 +63,7 @@ def rows(orders: int, symbols: list[str]) -> dict[str, list[tuple[int, bytes, by
 
 async def fill(servers: str, app_id: str, records: dict[str, list]) -> None:
     producer = AIOKafkaProducer(bootstrap_servers=servers, linger_ms=20,
-                                max_batch_size=512 * 1024, compression_type="lz4")
+                                max_batch_size=512 * 1024)
     await producer.start()
     try:
         for name, table_rows in records.items():
