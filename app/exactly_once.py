@@ -242,23 +242,28 @@ class PartitionTransactions(TransactionManager):
     # -- commits ----------------------------------------------------------------------
 
     @asynccontextmanager
-    async def all_locks(self) -> AsyncIterator[None]:
-        """Every partition's lock, in a fixed order (agents hold at most one)."""
-        tids = set(self._locks) | {self.tid_for(tp) for tp in self.consumer.assignment()}
+    async def all_locks(self) -> AsyncIterator[set[str]]:
+        """Every partition's lock, in a fixed order (agents hold at most one); yields them.
+
+        A partition whose first event starts meanwhile is left to the next commit.
+        """
+        tids = sorted(self._locks)
         async with AsyncExitStack() as stack:
-            for tid in sorted(tids):
+            for tid in tids:
                 await stack.enter_async_context(self._locks[tid])
-            yield
+            yield set(tids)
 
-    async def commit_open(self, start_new_transaction: bool = True) -> dict[TP, int]:
-        """Commit every open transaction with the offsets after its events (rule 9).
+    async def commit_open(self, tids: set[str],
+                          start_new_transaction: bool = True) -> dict[TP, int]:
+        """Commit the open transactions of `tids` (whose locks the caller holds) with the
+        offsets after their events (rule 9); returns the offsets committed.
 
-        Returns the offsets committed; any failure stops the worker (rule 6).
+        Any failure stops the worker (rule 6).
         """
         committed: dict[TP, int] = {}
-        for tid, events in list(self._open.items()):
+        for tid in sorted(tid for tid in tids if self._open.get(tid)):
             offsets: dict[TP, int] = {}
-            for event, _ in events:
+            for event, _ in self._open[tid]:
                 message = event.message
                 offsets[message.tp] = max(offsets.get(message.tp, 0), message.offset + 1)
             try:
@@ -360,8 +365,8 @@ class Consumer(AIOKafkaConsumer):
 
     async def commit(self, topics: Any = None, start_new_transaction: bool = True) -> bool:
         """Commit all partitions' open transactions, under their locks (rules 3 and 9)."""
-        async with self.transactions.all_locks():
-            committed = await self.transactions.commit_open(start_new_transaction)
+        async with self.transactions.all_locks() as tids:
+            committed = await self.transactions.commit_open(tids, start_new_transaction)
         for tp in committed:  # Faust's ack bookkeeping of these events is done with
             self._acked.pop(tp, None)
             self._acked_index.pop(tp, None)
