@@ -31,6 +31,12 @@ MARKET_DATA_TOPIC = os.environ.get("MARKET_DATA_TOPIC", "market-data")
 #: Validated commands re-keyed by symbol: the matcher's input (internal to the app).
 COMMANDS_TOPIC = os.environ.get("COMMANDS_TOPIC", f"{APP_ID}-commands")
 
+#: The trader page (`web/`): trades kept per symbol for the tape and chart, read back from
+#: the tail of each `trades` partition at start; at most one page update per interval.
+FEED_TRADES_KEPT = int(os.environ.get("FEED_TRADES_KEPT", 200))
+FEED_PRIME_PER_PARTITION = int(os.environ.get("FEED_PRIME_PER_PARTITION", 2000))
+STREAM_INTERVAL_S = float(os.environ.get("STREAM_INTERVAL", 0.25))
+
 #: The topics users read and write, created by provisioning with TOPIC_PARTITIONS partitions.
 PUBLIC_TOPICS = (ORDERS_TOPIC, TRADES_TOPIC, ORDER_EVENTS_TOPIC, MARKET_DATA_TOPIC)
 
