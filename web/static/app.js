@@ -188,7 +188,8 @@ function showOrders() {
 }
 
 function showFills() {
-  const fills = [...state.fills.values()].reverse().map((t) => {
+  const newest = [...state.fills.values()].sort((a, b) => (a.ts < b.ts ? 1 : -1));
+  const fills = newest.map((t) => {
     const side = t.buy_user_id === state.user ? "buy" : "sell";
     return row([t.trade_id, t.symbol, side, t.price, t.quantity,
       side === "buy" ? t.buy_order_id : t.sell_order_id, timeOf(t.ts)]);
@@ -231,7 +232,10 @@ async function sendAction(message, errorCell) {
 async function loadUserOrders() {
   if (!state.user) return;
   const user = state.user;
-  const found = await getJSON(`/api/orders?user=${encodeURIComponent(user)}`);
+  const found = await getJSON(`/api/orders?user=${encodeURIComponent(user)}`).catch((e) => {
+    notice(`could not load the orders of ${user}: ${e.message}`);
+    return null;
+  });
   if (!found || user !== state.user) return;
   for (const order of found.open) state.open.set(orderKey(order), order);
   for (const order of found.completed) state.done.set(orderKey(order), order);
