@@ -122,7 +122,7 @@ class MarketFeed(Service):
             log.warning("feed: topics %s do not exist; the page will not show them", missing)
         self.consumer = AIOKafkaConsumer(
             bootstrap_servers=settings.bootstrap_servers(), group_id=None,
-            isolation_level="read_committed", enable_auto_commit=False)
+            isolation_level="read_committed", enable_auto_commit=False, fetch_max_wait_ms=100)
         await self.consumer.start()
         self.consumer.assign([tp for tps in parts.values() for tp in tps])
         trades = parts.get(settings.TRADES_TOPIC, [])
@@ -152,6 +152,8 @@ class MarketFeed(Service):
     def dispatch(self, records: Iterable[tuple[str, bytes]]) -> None:
         """Keep trades and hand each record to the subscriptions that want it."""
         for kind, raw in records:
+            if kind != "trades" and not self.subscriptions:
+                continue  # only trades are kept for pages to come
             try:
                 value = json.loads(raw)
             except (TypeError, ValueError):

@@ -90,10 +90,9 @@ function showDepth(snapshot) {
   }
   $("ladder").replaceChildren(...rows);
   const bid = snapshot.best_bid, ask = snapshot.best_ask;
-  $("depth-info").textContent = bid && ask
-    ? `spread ${(Number(ask[0]) - Number(bid[0])).toFixed(2)} · book seq ${snapshot.seq}`
-    : `book seq ${snapshot.seq}`;
-  $("ladder").dataset.seq = String(snapshot.seq);
+  const spread = bid && ask ? ` · spread ${(Number(ask[0]) - Number(bid[0])).toFixed(2)}` : "";
+  $("depth-info").textContent = `as of ${timeOf(snapshot.ts)}${spread} · book seq ${snapshot.seq}`;
+  $("ladder").dataset.ts = snapshot.ts;
 }
 
 // -- trade tape and chart ------------------------------------------------------
