@@ -1,4 +1,4 @@
-"""The page at `/` and its static assets: plain HTML, CSS and JavaScript, no build step.
+"""The page at `/`, its static assets (plain HTML, CSS, JavaScript, no build step), the monitor.
 
 Faust serves its own index at `/` too; this view is registered when the topology is
 imported, before Faust adds its built-in views as the server starts, so it is the one found.
@@ -20,6 +20,9 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' 
 INDEX = (STATIC / "index.html").read_text(encoding="utf-8")
 
 app.web.add_static("/static/", STATIC)
+# Faust's sensor statistics and assignment views live at `/` in debug mode; here under
+# /monitor/, beside the page.
+app.web.blueprints.add("/monitor", "faust.web.apps.stats:blueprint")
 
 
 @app.page("/", name="trader-page")

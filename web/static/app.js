@@ -227,22 +227,6 @@ async function sendAction(message, errorCell) {
   if (status === 202) notice(`${message.action} ${message.order_id} sent`);
 }
 
-// Contract-shaped records from the sink (Cassandra), loaded when the user changes.
-async function loadUserOrders() {
-  if (!state.user) return;
-  const user = state.user;
-  const found = await getJSON(`/api/orders?user=${encodeURIComponent(user)}`).catch((e) => {
-    notice(`could not load the orders of ${user}: ${e.message}`);
-    return null;
-  });
-  if (!found || user !== state.user) return;
-  for (const order of found.open) state.open.set(orderKey(order), order);
-  for (const order of found.completed) state.done.set(orderKey(order), order);
-  for (const trade of found.fills) state.fills.set(trade.trade_id, trade);
-  showOrders();
-  showFills();
-}
-
 // -- live stream -------------------------------------------------------------------
 
 function connect() {
@@ -346,7 +330,6 @@ function follow() {
     state.fills = new Map();
     showOrders();
     showFills();
-    loadUserOrders();
   }
   $("symbol-title").textContent = state.symbol;
   $("user-title").textContent = state.user;
