@@ -29,6 +29,9 @@ system-deps:
 	@command -v docker-compose >/dev/null || docker compose version >/dev/null 2>&1 || \
 	  { apt-get update -qq && $(APT_INSTALL) docker-compose >/dev/null; } || \
 	  echo "warning: could not install docker-compose; the compose file check will skip"
+	@command -v chromium >/dev/null || \
+	  { apt-get update -qq && $(APT_INSTALL) chromium >/dev/null; } || \
+	  { echo "chromium not found: the trader page's browser test needs Debian's chromium"; exit 1; }
 
 up: install
 	$(BIN)/order-services up

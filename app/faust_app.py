@@ -29,6 +29,7 @@ def create_app(app_id: str = settings.APP_ID, **overrides: Any) -> App:
         "consumer_auto_offset_reset": "earliest",
         "producer_acks": -1,
         "broker_session_timeout": settings.SESSION_TIMEOUT_S,
+        "broker_commit_interval": settings.COMMIT_INTERVAL_S,
     }
     options.update(overrides)
     return App(app_id, **options)

@@ -21,6 +21,10 @@ WEB_PORT = int(os.environ.get("WEB_PORT", 6066))
 WEB_HOST = os.environ.get("WEB_HOST", "0.0.0.0")
 #: How long a silent (crashed) worker keeps its partitions before the group moves them.
 SESSION_TIMEOUT_S = float(os.environ.get("BROKER_SESSION_TIMEOUT", 30))
+#: Seconds between exactly-once commits: committed outputs (what read_committed consumers,
+#: the page among them, see) lag by up to this much per agent hop. Kafka Streams' default
+#: under exactly-once is 0.1 s; Faust's 2.8 s kept the page seconds behind.
+COMMIT_INTERVAL_S = float(os.environ.get("COMMIT_INTERVAL", 0.1))
 TOPIC_PARTITIONS = int(os.environ.get("TOPIC_PARTITIONS", 8))
 
 ORDERS_TOPIC = os.environ.get("ORDERS_TOPIC", "orders")
@@ -30,6 +34,12 @@ MARKET_DATA_TOPIC = os.environ.get("MARKET_DATA_TOPIC", "market-data")
 
 #: Validated commands re-keyed by symbol: the matcher's input (internal to the app).
 COMMANDS_TOPIC = os.environ.get("COMMANDS_TOPIC", f"{APP_ID}-commands")
+
+#: The trader page (`web/`): trades kept per symbol for the tape and chart, read back from
+#: the tail of each `trades` partition at start; at most one page update per interval.
+FEED_TRADES_KEPT = int(os.environ.get("FEED_TRADES_KEPT", 200))
+FEED_PRIME_PER_PARTITION = int(os.environ.get("FEED_PRIME_PER_PARTITION", 2000))
+STREAM_INTERVAL_S = float(os.environ.get("STREAM_INTERVAL", 0.25))
 
 #: The topics users read and write, created by provisioning with TOPIC_PARTITIONS partitions.
 PUBLIC_TOPICS = (ORDERS_TOPIC, TRADES_TOPIC, ORDER_EVENTS_TOPIC, MARKET_DATA_TOPIC)

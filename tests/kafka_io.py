@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient
@@ -31,15 +32,22 @@ async def read_all(servers: str, topic: str, expected: int, *, committed_only: b
     return records
 
 
-async def send(servers: str, topic: str, records: Iterable[Record]) -> None:
-    """Produce records in order and wait until the broker has them all."""
-    producer = AIOKafkaProducer(bootstrap_servers=servers, enable_idempotence=True)
-    await producer.start()
+@asynccontextmanager
+async def producer(servers: str) -> AsyncIterator[AIOKafkaProducer]:
+    """An idempotent producer: each partition keeps the order of the sends."""
+    started = AIOKafkaProducer(bootstrap_servers=servers, enable_idempotence=True)
+    await started.start()
     try:
-        for key, value in records:
-            await producer.send_and_wait(topic, value, key=key)
+        yield started
     finally:
-        await producer.stop()
+        await started.stop()
+
+
+async def send(servers: str, topic: str, records: Iterable[Record]) -> None:
+    """Produce records in order and wait until the broker has them all (batched)."""
+    async with producer(servers) as sending:
+        sent = [await sending.send(topic, value, key=key) for key, value in records]
+        await asyncio.gather(*sent)
 
 
 async def topic_names(servers: str) -> set[str]:

@@ -3,3 +3,4 @@
 from agents import ingress, matcher  # noqa: F401
 from app import health  # noqa: F401
 from topology import provision  # noqa: F401
+from web import api, page, stream  # noqa: F401

@@ -10,7 +10,6 @@ import asyncio
 import json
 import random
 import re
-import uuid
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,32 +17,16 @@ from pathlib import Path
 import pytest
 
 from engine import TRADES, Engine, wall_clock
-from services import kafka
 from services.config import Settings
 from tests.kafka_io import read_all, send
-from tests.stack.worker import Worker
+from tests.stack.worker import Worker, isolated_env
 
 pytestmark = pytest.mark.services
 
 
 @pytest.fixture
 def engine_env(kafka_bootstrap: str, settings: Settings, tmp_path: Path) -> dict[str, str]:
-    run = uuid.uuid4().hex[:8]
-    env = {
-        "KAFKA_BROKER": f"kafka://{kafka_bootstrap}",
-        "APP_ID": f"matching-{run}",
-        "ORDERS_TOPIC": f"orders-{run}",
-        "TRADES_TOPIC": f"trades-{run}",
-        "ORDER_EVENTS_TOPIC": f"order-events-{run}",
-        "MARKET_DATA_TOPIC": f"market-data-{run}",
-        "COMMANDS_TOPIC": f"matching-{run}-commands",
-        "FAUST_DATADIR": str(tmp_path / "data-1"),
-        "BROKER_SESSION_TIMEOUT": "10",  # a killed worker's partitions move on sooner
-    }
-    public = [env[name] for name in env if name.endswith("_TOPIC") and name != "COMMANDS_TOPIC"]
-    kafka.create_topics(settings, public)
-    kafka.declare_app_topics(env)  # commands and changelogs, as provisioning does
-    return env
+    return isolated_env(kafka_bootstrap, settings, tmp_path / "data-1")
 
 
 @pytest.fixture

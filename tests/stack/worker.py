@@ -7,7 +7,11 @@ import signal
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
+
+from services import kafka
+from services.config import Settings
 
 FAUST = Path(sys.executable).parent / "faust"
 REPO = Path(__file__).parents[2]
@@ -57,3 +61,27 @@ class Worker:
 
     def tail(self, chars: int = 4000) -> str:
         return self.log_file.read_text(errors="replace")[-chars:] if self.log_file.exists() else ""
+
+
+def isolated_env(bootstrap: str, settings: Settings, data_dir: Path) -> dict[str, str]:
+    """Settings for a worker of its own: fresh app id and topics, created as provisioning does.
+
+    The app id and topic names are new on every call, so a rerun never reads an earlier
+    run's records, and several workers given the same env form one group.
+    """
+    run = uuid.uuid4().hex[:8]
+    env = {
+        "KAFKA_BROKER": f"kafka://{bootstrap}",
+        "APP_ID": f"matching-{run}",
+        "ORDERS_TOPIC": f"orders-{run}",
+        "TRADES_TOPIC": f"trades-{run}",
+        "ORDER_EVENTS_TOPIC": f"order-events-{run}",
+        "MARKET_DATA_TOPIC": f"market-data-{run}",
+        "COMMANDS_TOPIC": f"matching-{run}-commands",
+        "FAUST_DATADIR": str(data_dir),
+        "BROKER_SESSION_TIMEOUT": "10",  # a killed worker's partitions move on sooner
+    }
+    public = [env[name] for name in env if name.endswith("_TOPIC") and name != "COMMANDS_TOPIC"]
+    kafka.create_topics(settings, public)
+    kafka.declare_app_topics(env)  # commands and changelogs, as provisioning does
+    return env

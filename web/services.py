@@ -1,0 +1,25 @@
+"""The page's two Kafka clients, started and stopped with the worker's web server.
+
+They hang off `app.web`, so a worker run `--without-web` opens neither. Open page streams
+end when the server shuts down (aiohttp's `on_shutdown`), or it would wait for them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from app.faust_app import app
+from web.feed import MarketFeed
+from web.gateway import OrderGateway
+
+feed = MarketFeed()
+gateway = OrderGateway()
+for service in (feed, gateway):
+    app.web.add_dependency(service)
+
+
+async def _end_streams(_: Any) -> None:
+    feed.close_subscriptions()
+
+
+app.web.web_app.on_shutdown.append(_end_streams)
