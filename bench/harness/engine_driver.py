@@ -1,16 +1,18 @@
-"""Driver of ``pyengine_adapter``: the harness's messages through ``OrderBook.apply``.
+"""Driver of ``pyengine_adapter``: the harness's messages through one ``OrderBook``.
 
-The harness has no users, so each order is its own user (no self-trade prevention
-applies); a modify is an amend (the workload's modifies are reprices or quantity
-increases, which re-enter the book as the harness's cancel + reinsert does). Report
-tuples are those of ``pyengine_adapter.cpp``; order ids are the harness's integers.
-"""
+Commands go in through the book's embedder entry points (``new``, ``cancel``,
+``amend``: fields, no Command object). The harness has no users, so each order is
+its own user (no self-trade prevention applies); a modify is an amend (the
+workload's modifies are reprices or quantity increases, which re-enter the book as
+the harness's cancel + reinsert does). Report tuples are those of
+``pyengine_adapter.cpp``; order ids are the harness's integers."""
 
-from engine import AmendOrder, CancelOrder, NewOrder, OrderBook
+from engine import OrderBook
 from engine.events import ACCEPTED, CANCELLED, EXPIRED, TRADE
 from engine.rejections import Rejection
 
 SIDES = ("buy", "sell")
+TIFS = ("GTC", "IOC")
 SYMBOL = "BENCH"
 WINDOW = 2**62  # every id stays a duplicate for the whole run, as the contract's 24 h would
 
@@ -23,13 +25,13 @@ class Driver:
 
     def on_new(self, oid: int, seq: int, price: int, qty: int, side: int, ioc: int) -> list:
         order_id = str(oid)
-        command = NewOrder(order_id, order_id, SYMBOL, SIDES[side], "limit",
-                           "IOC" if ioc else "GTC", price, qty)
-        return self._reports(self.book.apply(command, seq).events, seq, side)
+        result = self.book.new(order_id, order_id, SIDES[side], "limit", TIFS[ioc], price, qty,
+                               None, seq)
+        return self._reports(result.events, seq, side)
 
     def on_cancel(self, oid: int, seq: int) -> list:
         order_id = str(oid)
-        events = self.book.apply(CancelOrder(order_id, order_id, SYMBOL), seq).events
+        events = self.book.cancel(order_id, order_id, None, seq).events
         if type(events[0]) is Rejection:
             return [(4, seq, oid)]
         order = events[0][1]
@@ -37,7 +39,7 @@ class Driver:
 
     def on_modify(self, oid: int, seq: int, price: int, qty: int, side: int) -> list:
         order_id = str(oid)
-        events = self.book.apply(AmendOrder(order_id, order_id, SYMBOL, qty, price), seq).events
+        events = self.book.amend(order_id, order_id, qty, price, None, seq).events
         if type(events[0]) is Rejection:
             return [(5, seq, oid)]
         reports = self._reports(events[1:], seq, side)
