@@ -24,7 +24,7 @@ from engine.commands import (
     Command,
     NewOrder,
 )
-from engine.config import DEFAULT_DEDUP_WINDOW, DEFAULT_SPEC, SymbolSpec
+from engine.config import DEFAULT_DEDUP_IDS, DEFAULT_DEDUP_WINDOW, DEFAULT_SPEC, SymbolSpec
 from engine.dedup import DedupWindow
 from engine.events import (
     ACCEPTED,
@@ -100,13 +100,14 @@ class OrderBook:
     """Bids, asks, the resting orders by id, the dedup window and the sequences."""
 
     def __init__(self, symbol: str, spec: SymbolSpec = DEFAULT_SPEC,
-                 dedup_window: Micros = DEFAULT_DEDUP_WINDOW) -> None:
+                 dedup_window: Micros = DEFAULT_DEDUP_WINDOW,
+                 dedup_ids: int = DEFAULT_DEDUP_IDS) -> None:
         self.symbol = symbol
         self.format_price = tick_formatter(spec.tick)
         self.bids = BookSide(is_bid=True, format_price=self.format_price)
         self.asks = BookSide(is_bid=False, format_price=self.format_price)
         self.orders: dict[str, Order] = {}
-        self.dedup = DedupWindow(dedup_window)
+        self.dedup = DedupWindow(dedup_window, dedup_ids)
         self.trade_seq = 0
         self.arrival_seq = 0
         self.book_seq = 0
@@ -144,7 +145,9 @@ class OrderBook:
                          f"order_id {order_id} is resting or was accepted recently",
                          price, quantity)
             return self._finish(None, forgotten)
-        dedup.add(order_id, now)
+        pushed_out = dedup.add(order_id, now)
+        if pushed_out is not None:
+            forgotten = [*forgotten, pushed_out]
         self.arrival_seq = arrival = self.arrival_seq + 1
         order = Order(order_id, user_id, side, price, quantity, quantity, arrival, timestamp)
         self._events.append((ACCEPTED, order, quantity, 0, quantity, None, ""))
@@ -397,10 +400,11 @@ class OrderBook:
     @classmethod
     def from_rows(cls, symbol: str, orders: Iterable[Row], seen: dict[str, Micros], meta: Row,
                   *, spec: SymbolSpec = DEFAULT_SPEC,
-                  dedup_window: Micros = DEFAULT_DEDUP_WINDOW) -> "OrderBook":
+                  dedup_window: Micros = DEFAULT_DEDUP_WINDOW,
+                  dedup_ids: int = DEFAULT_DEDUP_IDS) -> "OrderBook":
         """Rebuild the book that ``to_rows`` (or the deltas) described."""
-        book = cls(symbol, spec, dedup_window)
-        book.dedup = DedupWindow.from_items(dedup_window, seen)
+        book = cls(symbol, spec, dedup_window, dedup_ids)
+        book.dedup = DedupWindow.from_items(dedup_window, dedup_ids, seen)
         book.trade_seq = meta["trade_seq"]
         book.arrival_seq = meta["arrival_seq"]
         book.book_seq = meta["book_seq"]
