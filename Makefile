@@ -62,7 +62,8 @@ bench: install
 	$(BIN)/python -m bench.memory
 
 # Optional accelerated build: the same engine source compiled with mypyc into build/accel
-# (pure Python stays the reference). PYTHONPATH=build/accel runs anything against it.
+# (pure Python stays the reference). Run anything against it from build/accel (Python puts
+# the working directory first): cd build/accel && ../../.venv/bin/python -m bench.core
 ACCEL_MODULES := engine/orders.py engine/sides.py engine/dedup.py engine/book.py engine/events.py
 accel: install
 	$(BIN)/pip install -q -e '.[test,tools,accel]' --config-settings editable_mode=compat
