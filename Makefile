@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PYTEST_ARGS ?=
 
-.PHONY: run test install system-deps up down status reset lint bench
+.PHONY: run test install system-deps up down status reset lint bench accel test-accel
 
 # Debian packages, installed only where missing (CI and these machines run as root).
 APT_INSTALL := DEBIAN_FRONTEND=noninteractive apt-get install -y -qq
@@ -60,3 +60,17 @@ test: install lint
 bench: install
 	$(BIN)/python -m bench.core
 	$(BIN)/python -m bench.memory
+
+# Optional accelerated build: the same engine source compiled with mypyc into build/accel
+# (pure Python stays the reference). Run anything against it from build/accel (Python puts
+# the working directory first): cd build/accel && ../../.venv/bin/python -m bench.core
+ACCEL_MODULES := engine/orders.py engine/sides.py engine/dedup.py engine/book.py engine/events.py
+accel: install
+	$(BIN)/pip install -q -e '.[test,tools,accel]' --config-settings editable_mode=compat
+	rm -rf build/accel && mkdir -p build/accel && cp -r engine build/accel/
+	cd build/accel && $(CURDIR)/$(BIN)/mypyc --ignore-missing-imports $(ACCEL_MODULES) >/dev/null
+
+# The engine tests against the compiled build (no services needed); append mode keeps the
+# checkout behind build/accel on sys.path. The report header says which build ran.
+test-accel: accel
+	PYTHONPATH=build/accel $(BIN)/pytest --import-mode=append tests/engine

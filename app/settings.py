@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from engine import EngineConfig, SymbolSpec
 from engine.clock import MICROS_PER_SECOND
-from engine.config import DEFAULT_DEDUP_WINDOW
+from engine.config import DEFAULT_DEDUP_IDS, DEFAULT_DEDUP_WINDOW
 
 APP_ID = os.environ.get("APP_ID", "order-matching")
 BROKER = os.environ.get("KAFKA_BROKER", "kafka://127.0.0.1:9092")
@@ -56,7 +56,8 @@ def engine_config() -> EngineConfig:
                       lot=int(os.environ.get("LOT_SIZE", 1)))
     window_s = os.environ.get("DEDUP_WINDOW_SECONDS")
     window = DEFAULT_DEDUP_WINDOW if window_s is None else int(window_s) * MICROS_PER_SECOND
-    return EngineConfig(default=spec, dedup_window=window)
+    ids = int(os.environ.get("DEDUP_WINDOW_IDS", DEFAULT_DEDUP_IDS))
+    return EngineConfig(default=spec, dedup_window=window, dedup_ids=ids)
 
 #: Topic configs of the tables' changelogs (compacted by Faust): small segments and an
 #: eager cleaner, so a restore reads about one record per live row, not the history.

@@ -9,7 +9,7 @@ publishing order and, on demand, the state delta for a changelog.
 import hashlib
 import json
 from collections.abc import Iterable
-from typing import NamedTuple
+from typing import NamedTuple, cast
 
 from engine.clock import Micros, format_iso
 from engine.commands import (
@@ -20,10 +20,11 @@ from engine.commands import (
     MARKET,
     AmendOrder,
     CancelOrder,
+    ClientTimestamp,
     Command,
     NewOrder,
 )
-from engine.config import DEFAULT_DEDUP_WINDOW, DEFAULT_SPEC, SymbolSpec
+from engine.config import DEFAULT_DEDUP_IDS, DEFAULT_DEDUP_WINDOW, DEFAULT_SPEC, SymbolSpec
 from engine.dedup import DedupWindow
 from engine.events import (
     ACCEPTED,
@@ -99,13 +100,14 @@ class OrderBook:
     """Bids, asks, the resting orders by id, the dedup window and the sequences."""
 
     def __init__(self, symbol: str, spec: SymbolSpec = DEFAULT_SPEC,
-                 dedup_window: Micros = DEFAULT_DEDUP_WINDOW) -> None:
+                 dedup_window: Micros = DEFAULT_DEDUP_WINDOW,
+                 dedup_ids: int = DEFAULT_DEDUP_IDS) -> None:
         self.symbol = symbol
         self.format_price = tick_formatter(spec.tick)
         self.bids = BookSide(is_bid=True, format_price=self.format_price)
         self.asks = BookSide(is_bid=False, format_price=self.format_price)
         self.orders: dict[str, Order] = {}
-        self.dedup = DedupWindow(dedup_window)
+        self.dedup = DedupWindow(dedup_window, dedup_ids)
         self.trade_seq = 0
         self.arrival_seq = 0
         self.book_seq = 0
@@ -114,68 +116,93 @@ class OrderBook:
         self._now: Micros = 0
         self._events: list[Event] = []
         self._changed: list[Order] = []  # resting orders this command rested, changed or removed
-        self._handlers = {CancelOrder: self._cancel, AmendOrder: self._amend}  # NewOrder: in apply
 
     # -- commands ---------------------------------------------------------
 
     def apply(self, command: Command, now: Micros) -> ApplyResult:
         """Run one command against the book at time ``now``."""
-        self.applied = version = self.applied + 1
-        self._now = now
-        self._events = events = []
-        self._changed = changed = []
-        dedup = self.dedup
-        forgotten = dedup.expire(now) if now >= dedup.next_expiry else _NO_IDS
-        if type(command) is NewOrder:
-            seen = self._new(command)
-        else:
-            seen = self._handlers[type(command)](command)
-        if changed:
-            self.book_seq += 1
-        return _new_tuple(ApplyResult, (events, changed, seen, forgotten, self, version))
+        if isinstance(command, NewOrder):
+            return self.new(command.order_id, command.user_id, command.side, command.type,
+                            command.tif, command.price, command.quantity, command.timestamp, now)
+        if isinstance(command, CancelOrder):
+            return self.cancel(command.order_id, command.user_id, command.timestamp, now)
+        if isinstance(command, AmendOrder):
+            return self.amend(command.order_id, command.user_id, command.quantity, command.price,
+                              command.timestamp, now)
+        raise TypeError(f"not a command: {command!r}")
 
-    def _new(self, command: NewOrder) -> str | None:
-        order_id = command.order_id
+    # Entry points for an embedder that holds validated fields (prices in ticks) and
+    # would only build a Command to have it taken apart again.
+
+    def new(self, order_id: str, user_id: str, side: str, type: str, tif: str,
+            price: int | None, quantity: int, timestamp: ClientTimestamp, now: Micros
+            ) -> ApplyResult:
+        """``apply(NewOrder(...))`` without the command."""
+        forgotten = self._start(now)
         dedup = self.dedup
         if order_id in self.orders or order_id in dedup.accepted_at:
-            self._reject(command, DUPLICATE_ORDER_ID,
+            self._reject(order_id, user_id, side, timestamp, DUPLICATE_ORDER_ID,
                          f"order_id {order_id} is resting or was accepted recently",
-                         command.price, command.quantity)
-            return None
-        dedup.add(order_id, self._now)
+                         price, quantity)
+            return self._finish(None, forgotten)
+        pushed_out = dedup.add(order_id, now)
+        if pushed_out is not None:
+            forgotten = [*forgotten, pushed_out]
         self.arrival_seq = arrival = self.arrival_seq + 1
-        quantity = command.quantity
-        order = Order(order_id, command.user_id, command.side, command.price, quantity, quantity,
-                      arrival, command.timestamp)
+        order = Order(order_id, user_id, side, price, quantity, quantity, arrival, timestamp)
         self._events.append((ACCEPTED, order, quantity, 0, quantity, None, ""))
-        tif = command.tif
-        if tif == GTC and command.type != MARKET:  # the common case first
+        if tif == GTC and type != MARKET:  # the common case first
             self._execute(order, None, "")
         elif tif == FOK and not self._fillable(order):
             self._expire(order, FOK_UNFILLABLE, "not enough liquidity to fill the order at once")
-        elif command.type == MARKET:
+        elif type == MARKET:
             self._execute(order, NO_LIQUIDITY, "no liquidity left for the market order")
         elif tif == IOC:
             self._execute(order, IOC_REMAINDER, "immediate-or-cancel remainder")
         else:
             self._execute(order, None, "")
-        return order_id
+        return self._finish(order_id, forgotten)
 
-    def _cancel(self, command: CancelOrder) -> None:
-        order = self._owned_order(command, None, None)
+    def cancel(self, order_id: str, user_id: str, timestamp: ClientTimestamp, now: Micros
+               ) -> ApplyResult:
+        """``apply(CancelOrder(...))`` without the command."""
+        forgotten = self._start(now)
+        order = self._owned_order(order_id, user_id, timestamp, None, None)
         if order is not None:
             filled = order.quantity - order.remaining
             self._take_out(order)
             self._events.append((CANCELLED, order, order.quantity, filled, 0, None, ""))
+        return self._finish(None, forgotten)
 
-    def _amend(self, command: AmendOrder) -> None:
-        order = self._owned_order(command, command.price, command.quantity)
-        if order is None:
-            return
-        price = order.price if command.price is None else command.price
-        quantity = command.quantity
+    def amend(self, order_id: str, user_id: str, quantity: int, price: int | None,
+              timestamp: ClientTimestamp, now: Micros) -> ApplyResult:
+        """``apply(AmendOrder(...))`` without the command."""
+        forgotten = self._start(now)
+        order = self._owned_order(order_id, user_id, timestamp, price, quantity)
+        if order is not None:
+            self._amend(order, quantity, order.price if price is None else price,
+                        order.timestamp if timestamp is None else timestamp)
+        return self._finish(None, forgotten)
+
+    def _start(self, now: Micros) -> list[str]:
+        """Begin a command: fresh event lists; returns the ids that left the dedup window."""
+        self.applied += 1
+        self._now = now
+        self._events = []
+        self._changed = []
+        dedup = self.dedup
+        return dedup.expire(now) if now >= dedup.next_expiry else _NO_IDS
+
+    def _finish(self, seen: str | None, forgotten: list[str]) -> ApplyResult:
+        changed = self._changed
+        if changed:
+            self.book_seq += 1
+        return _new_tuple(ApplyResult, (self._events, changed, seen, forgotten, self,
+                                        self.applied))
+
+    def _amend(self, order: Order, quantity: int, price: int | None,
+               timestamp: ClientTimestamp) -> None:
         filled = order.quantity - order.remaining
-        timestamp = order.timestamp if command.timestamp is None else command.timestamp
         if price == order.price and quantity <= order.remaining:
             detail = "unchanged" if quantity == order.remaining else "quantity reduced"
             if quantity < order.remaining:
@@ -192,24 +219,24 @@ class OrderBook:
 
     # -- stateful checks --------------------------------------------------
 
-    def _owned_order(self, command: CancelOrder | AmendOrder, price: int | None,
-                     quantity: int | None) -> Order | None:
-        order = self.orders.get(command.order_id)
+    def _owned_order(self, order_id: str, user_id: str, timestamp: ClientTimestamp,
+                     price: int | None, quantity: int | None) -> Order | None:
+        order = self.orders.get(order_id)
         if order is None:
-            self._reject(command, UNKNOWN_ORDER,
-                         f"no resting order {command.order_id} in {self.symbol}", price, quantity)
-        elif order.user_id != command.user_id:
-            self._reject(command, NOT_OWNER,
-                         f"order {command.order_id} belongs to another user", price, quantity)
+            self._reject(order_id, user_id, None, timestamp, UNKNOWN_ORDER,
+                         f"no resting order {order_id} in {self.symbol}", price, quantity)
+        elif order.user_id != user_id:
+            self._reject(order_id, user_id, None, timestamp, NOT_OWNER,
+                         f"order {order_id} belongs to another user", price, quantity)
             return None
         return order
 
-    def _reject(self, command: Command, reason: str, detail: str, price: int | None,
+    def _reject(self, order_id: str, user_id: str, side: str | None,
+                timestamp: ClientTimestamp, reason: str, detail: str, price: int | None,
                 quantity: int | None) -> None:
         self._events.append(Rejection(
-            reason, detail, command.order_id, command.user_id, command.symbol,
-            getattr(command, "side", None),
-            None if price is None else self.format_price(price), quantity, command.timestamp,
+            reason, detail, order_id, user_id, self.symbol, side,
+            None if price is None else self.format_price(price), quantity, timestamp,
             self._now))
 
     # -- matching ---------------------------------------------------------
@@ -232,8 +259,8 @@ class OrderBook:
             self._expire(order, SELF_TRADE, "the next match was with the user's own order")
         elif not order.remaining:
             return
-        elif expiry is None:  # rest: Level.append, inlined
-            level = own.levels.get(price) or own.add_level(price)
+        elif expiry is None:  # rest: Level.append, inlined (a resting order has a price)
+            level = own.levels.get(cast(int, price)) or own.add_level(cast(int, price))
             level.orders.append(order)
             level.total += order.remaining
             level.live += 1
@@ -325,7 +352,7 @@ class OrderBook:
 
     def _take_out(self, order: Order) -> None:
         side = self._side_of(order)
-        level = side.levels[order.price]
+        level = side.levels[cast(int, order.price)]
         level.discard(order)
         del self.orders[order.order_id]
         self._changed.append(order)
@@ -334,7 +361,7 @@ class OrderBook:
 
     def _reduce(self, order: Order, quantity: int, timestamp) -> None:
         """Lower an order's open quantity in place, keeping its time priority."""
-        self._side_of(order).levels[order.price].total -= order.remaining - quantity
+        self._side_of(order).levels[cast(int, order.price)].total -= order.remaining - quantity
         order.quantity -= order.remaining - quantity
         order.remaining = quantity
         order.timestamp = timestamp
@@ -373,18 +400,19 @@ class OrderBook:
     @classmethod
     def from_rows(cls, symbol: str, orders: Iterable[Row], seen: dict[str, Micros], meta: Row,
                   *, spec: SymbolSpec = DEFAULT_SPEC,
-                  dedup_window: Micros = DEFAULT_DEDUP_WINDOW) -> "OrderBook":
+                  dedup_window: Micros = DEFAULT_DEDUP_WINDOW,
+                  dedup_ids: int = DEFAULT_DEDUP_IDS) -> "OrderBook":
         """Rebuild the book that ``to_rows`` (or the deltas) described."""
-        book = cls(symbol, spec, dedup_window)
-        book.dedup = DedupWindow.from_items(dedup_window, seen)
+        book = cls(symbol, spec, dedup_window, dedup_ids)
+        book.dedup = DedupWindow.from_items(dedup_window, dedup_ids, seen)
         book.trade_seq = meta["trade_seq"]
         book.arrival_seq = meta["arrival_seq"]
         book.book_seq = meta["book_seq"]
         book.last_trade = last_trade_from_meta(meta)
         for order in sorted((order_from_row(row, spec.tick) for row in orders),
                             key=lambda order: order.arrival):
-            side = book._side_of(order)
-            (side.levels.get(order.price) or side.add_level(order.price)).append(order)
+            side, price = book._side_of(order), cast(int, order.price)
+            (side.levels.get(price) or side.add_level(price)).append(order)
             book.orders[order.order_id] = order
         return book
 

@@ -8,6 +8,7 @@ from engine.clock import MICROS_PER_SECOND, Micros
 DEFAULT_TICK = Decimal("0.01")
 DEFAULT_LOT = 1
 DEFAULT_DEDUP_WINDOW: Micros = 24 * 3600 * MICROS_PER_SECOND
+DEFAULT_DEDUP_IDS = 1_000_000  # per symbol; about 85 MB at most (bench.memory)
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,11 +30,12 @@ DEFAULT_SPEC = SymbolSpec()
 
 @dataclass(frozen=True, slots=True)
 class EngineConfig:
-    """Grid of every symbol (a default plus overrides) and the dedup window."""
+    """Grid of every symbol (a default plus overrides) and the dedup window's bounds."""
 
     default: SymbolSpec = DEFAULT_SPEC
     symbols: dict[str, SymbolSpec] = field(default_factory=dict)
     dedup_window: Micros = DEFAULT_DEDUP_WINDOW
+    dedup_ids: int = DEFAULT_DEDUP_IDS
 
     def spec_for(self, symbol: str) -> SymbolSpec:
         """The grid of ``symbol``: its override, else the default."""

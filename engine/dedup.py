@@ -1,9 +1,13 @@
-"""The per-symbol window of recently accepted order ids.
+"""The per-symbol window of recently accepted order ids, bounded in time and count.
 
-An id accepted at time t blocks a new order with the same id until
-t + window. Ids are kept in acceptance order (a deque) so expiry pops from
-the front, reading each id's time from the dict: one deque entry and one dict
-entry per id. ``expire`` reports what left so the caller can persist deltas.
+An id accepted at time t blocks a new order with the same id until t + window,
+or until ``capacity`` later ids were accepted, whichever comes first: memory is
+at most ``capacity`` ids per symbol whatever the order rate (at 1,000 orders/s a
+24 h window alone would hold 86 million). Ids are exact (no hashing), so the
+window never rejects an id it should not. They are kept in acceptance order (a
+deque) so expiry pops from the front, reading each id's time from the dict: one
+deque entry and one dict entry per id. ``expire`` reports what left so the
+caller can persist deltas.
 """
 
 from collections import deque
@@ -16,20 +20,30 @@ _NEVER: Micros = 2**63  # later than any engine time
 class DedupWindow:
     """Order ids accepted within the last ``window`` microseconds."""
 
-    __slots__ = ("accepted_at", "ids", "next_expiry", "window")
+    __slots__ = ("accepted_at", "capacity", "ids", "next_expiry", "window")
 
-    def __init__(self, window: Micros) -> None:
+    def __init__(self, window: Micros, capacity: int) -> None:
+        if capacity < 1:
+            raise ValueError(f"the dedup window must hold at least one id, got {capacity}")
         self.window = window
+        self.capacity = capacity
         self.accepted_at: dict[str, Micros] = {}
         self.ids: deque[str] = deque()  # acceptance order (times never decrease)
         self.next_expiry: Micros = _NEVER  # when the oldest id leaves; lets callers skip expire
 
-    def add(self, order_id: str, now: Micros) -> None:
-        """Remember ``order_id`` as accepted at ``now``."""
-        if not self.ids:
+    def add(self, order_id: str, now: Micros) -> str | None:
+        """Remember ``order_id`` as accepted at ``now``; return the id it pushed out, if any."""
+        ids, accepted_at = self.ids, self.accepted_at
+        if not ids:
             self.next_expiry = now + self.window
-        self.accepted_at[order_id] = now
-        self.ids.append(order_id)
+        accepted_at[order_id] = now
+        ids.append(order_id)
+        if len(ids) <= self.capacity:
+            return None
+        oldest = ids.popleft()
+        del accepted_at[oldest]
+        self.next_expiry = accepted_at[ids[0]] + self.window
+        return oldest
 
     def expire(self, now: Micros) -> list[str]:
         """Forget the ids accepted before ``now - window``; return them."""
@@ -48,9 +62,11 @@ class DedupWindow:
         return [(order_id, accepted_at[order_id]) for order_id in self.ids]
 
     @classmethod
-    def from_items(cls, window: Micros, items: dict[str, Micros]) -> "DedupWindow":
+    def from_items(cls, window: Micros, capacity: int,
+                   items: dict[str, Micros]) -> "DedupWindow":
         """Rebuild a window from persisted (id -> accepted time) rows."""
-        dedup = cls(window)
-        for order_id, accepted in sorted(items.items(), key=lambda item: (item[1], item[0])):
+        dedup = cls(window, capacity)
+        ordered = sorted(items.items(), key=lambda item: (item[1], item[0]))
+        for order_id, accepted in ordered[-capacity:]:
             dedup.add(order_id, accepted)
         return dedup

@@ -20,8 +20,9 @@ class Engine:
         """The book of ``symbol``, created empty on first use."""
         book = self.books.get(symbol)
         if book is None:
-            book = self.books[symbol] = OrderBook(symbol, self.config.spec_for(symbol),
-                                                  self.config.dedup_window)
+            config = self.config
+            book = self.books[symbol] = OrderBook(symbol, config.spec_for(symbol),
+                                                  config.dedup_window, config.dedup_ids)
         return book
 
     def process(self, raw: bytes | str, *, topic: str = "orders", partition: int = 0,

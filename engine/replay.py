@@ -25,6 +25,7 @@ import orjson
 
 from engine.clock import MICROS_PER_SECOND, Micros, parse_iso, wall_clock
 from engine.config import (
+    DEFAULT_DEDUP_IDS,
     DEFAULT_DEDUP_WINDOW,
     DEFAULT_LOT,
     DEFAULT_TICK,
@@ -140,7 +141,8 @@ def _config(args: argparse.Namespace) -> EngineConfig:
     default = SymbolSpec(_decimal(args.default_tick), args.default_lot)
     symbols = {symbol: SymbolSpec(ticks.get(symbol, default.tick), lots.get(symbol, default.lot))
                for symbol in ticks.keys() | lots.keys()}
-    return EngineConfig(default, symbols, int(args.dedup_window * MICROS_PER_SECOND))
+    return EngineConfig(default, symbols, int(args.dedup_window * MICROS_PER_SECOND),
+                        args.dedup_ids)
 
 
 def _pairs(items: list[str] | None, flag: str, convert) -> Iterator[tuple[str, object]]:
@@ -182,6 +184,9 @@ def _parser() -> argparse.ArgumentParser:
     window = DEFAULT_DEDUP_WINDOW // MICROS_PER_SECOND
     parser.add_argument("--dedup-window", type=float, default=window, metavar="SECONDS",
                         help=f"how long an accepted order id stays a duplicate ({window})")
+    parser.add_argument("--dedup-ids", type=int, default=DEFAULT_DEDUP_IDS, metavar="COUNT",
+                        help="how many accepted ids per symbol stay duplicates at most "
+                             f"({DEFAULT_DEDUP_IDS:,})")
     return parser
 
 

@@ -94,8 +94,9 @@ class BookStore:
         books = (await self.books_of(partition)).books
         book = books.get(symbol)
         if book is None:
-            book = books[symbol] = OrderBook(symbol, self.config.spec_for(symbol),
-                                             self.config.dedup_window)
+            config = self.config
+            book = books[symbol] = OrderBook(symbol, config.spec_for(symbol),
+                                             config.dedup_window, config.dedup_ids)
         return book
 
     async def save(self, event: EventT, symbol: str, delta: StateDelta) -> None:
@@ -125,7 +126,8 @@ class BookStore:
         metas = dict(committed_rows(book_meta, partition))
         books = {symbol: OrderBook.from_rows(symbol, orders[symbol], seen[symbol], meta,
                                              spec=self.config.spec_for(symbol),
-                                             dedup_window=self.config.dedup_window)
+                                             dedup_window=self.config.dedup_window,
+                                             dedup_ids=self.config.dedup_ids)
                  for symbol, meta in metas.items()}
         log.info("partition %d: rebuilt %d books with %d resting orders from the store",
                  partition, len(books), sum(len(rows) for rows in orders.values()))
