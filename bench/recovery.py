@@ -134,14 +134,15 @@ def main() -> None:
     print(f"filled {total:,} changelog records in {time.monotonic() - began:.1f} s")
     baseline = asyncio.run(read_changelogs(servers, app_id, total))
 
-    with tempfile.TemporaryDirectory() as tmp:
-        worker_env = {**env, "FAUST_DATADIR": f"{tmp}/data"}
-        cold_ready, cold_total, worker = time_start(worker_env, Path(tmp, "w1.log"), symbols,
-                                                    servers)
-        worker.stop()
-        warm_ready, warm_total, worker = time_start(worker_env, Path(tmp, "w2.log"), symbols,
-                                                    servers)
-        worker.stop()
+    tmp = tempfile.mkdtemp(prefix="recovery-")  # kept: the workers' logs are worth reading
+    worker_env = {**env, "FAUST_DATADIR": f"{tmp}/data"}
+    cold_ready, cold_total, worker = time_start(worker_env, Path(tmp, "w1.log"), symbols,
+                                                servers)
+    worker.stop()
+    warm_ready, warm_total, worker = time_start(worker_env, Path(tmp, "w2.log"), symbols,
+                                                servers)
+    worker.stop()
+    print(f"worker logs and data in {tmp}")
 
     print(f"\n{args.orders:,} resting orders in {len(symbols)} books, {total:,} changelog "
           f"records\n")
