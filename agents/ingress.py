@@ -14,14 +14,15 @@ import logging
 from agents.publish import publish
 from agents.rejects import rejection_command
 from app import settings
-from app.exactly_once import units_of_work
+from app.exactly_once import send, units_of_work
 from app.faust_app import app
 from engine import Rejection, parse_command, wall_clock
-from engine.outputs import rejection_output
-from topology.topics import commands, orders
+from engine.outputs import encode_json, rejection_output
+from topology.topics import orders
 
 log = logging.getLogger(__name__)
 ENGINE_CONFIG = settings.engine_config()
+COMMANDS = settings.COMMANDS_TOPIC
 
 
 async def validate(event) -> None:
@@ -30,14 +31,19 @@ async def validate(event) -> None:
     parsed = parse_command(event.value, topic=message.topic, partition=message.partition,
                            offset=message.offset, now=wall_clock(), config=ENGINE_CONFIG)
     if not isinstance(parsed, Rejection):
-        await commands.send(key=parsed.symbol, value=parsed.to_dict())
+        await forward(parsed.symbol, parsed.to_dict())
         return
     log.info("rejected %s-%d-%d: %s %s", message.topic, message.partition, message.offset,
              parsed.reason, parsed.detail)
     if parsed.symbol is None:
         await publish(rejection_output(parsed))
     else:
-        await commands.send(key=parsed.symbol, value=rejection_command(parsed))
+        await forward(parsed.symbol, rejection_command(parsed))
+
+
+async def forward(symbol: str, value: dict) -> None:
+    """To the matcher of the symbol: the commands topic, keyed (and so partitioned) by it."""
+    await send(COMMANDS, symbol.encode(), encode_json(value))
 
 
 @app.agent(orders)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from app.exactly_once import send
 from engine import Output
-from topology.topics import outputs
+from engine.outputs import encode_json
+from topology.topics import OUTPUT_TOPICS
 
 
 async def publish(output: Output) -> None:
-    """Within an agent, the send joins the exactly-once transaction of the source partition."""
-    await outputs[output.topic].send(key=output.key, value=output.value)
+    """The send joins the exactly-once transaction of the event being processed."""
+    key = None if output.key is None else output.key.encode()
+    await send(OUTPUT_TOPICS[output.topic], key, encode_json(output.value))

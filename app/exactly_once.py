@@ -83,8 +83,9 @@ FAIL_STOP_EXIT_CODE = 70
 
 Handler = Callable[[EventT], Awaitable[None]]
 
-#: The transactional id of the unit of work running in this task, if any.
-_current_tid: ContextVar[str | None] = ContextVar("unit_of_work_tid", default=None)
+#: The transactions and transactional id of the unit of work running in this task, if any.
+_current_unit: ContextVar[tuple[PartitionTransactions, str] | None] = ContextVar(
+    "unit_of_work", default=None)
 
 
 def fail_stop(reason: str, exc: BaseException | None = None) -> None:
@@ -93,6 +94,23 @@ def fail_stop(reason: str, exc: BaseException | None = None) -> None:
     logging.shutdown()
     sys.stderr.flush()
     os._exit(FAIL_STOP_EXIT_CODE)
+
+
+async def send(topic: str, key: bytes | None, value: bytes | None,
+               partition: int | None = None) -> None:
+    """Send serialised bytes in the current unit of work's transaction (rule 1).
+
+    Straight to the partition's transactional producer: Faust's send path (serialisers,
+    futures, sensors, a lock per send) cost more than the rest of a command together.
+    Without a partition, the record goes where Kafka's default partitioner puts its key.
+    """
+    unit = _current_unit.get()
+    if unit is None:
+        raise RuntimeError("send() outside a unit of work")
+    transactions, tid = unit
+    fut = await transactions._transaction_producer(tid).send(topic, value, key=key,
+                                                             partition=partition)
+    transactions._in_flight[tid].append(fut)
 
 
 async def units_of_work(stream: StreamT, handle: Handler) -> None:
@@ -189,13 +207,12 @@ class PartitionTransactions(TransactionManager):
                               f"{MAX_ATTEMPTS} times", exc)
                 await self._roll_back(tid, message.partition)
 
-    @staticmethod
-    async def _run(tid: str, event: EventT, handle: Handler) -> None:
-        token = _current_tid.set(tid)
+    async def _run(self, tid: str, event: EventT, handle: Handler) -> None:
+        token = _current_unit.set((self, tid))
         try:
             await handle(event)
         finally:
-            _current_tid.reset(token)
+            _current_unit.reset(token)
 
     async def _roll_back(self, tid: str, partition: int) -> None:
         """Abort the open transaction, then redo its events but the last (rule 4)."""
@@ -226,9 +243,10 @@ class PartitionTransactions(TransactionManager):
     async def send(self, topic: str, key: bytes | None, value: bytes | None,
                    partition: int | None, timestamp: float | None, headers: Any,
                    *, transactional_id: str | None = None) -> Any:
-        tid = _current_tid.get()
-        if tid is None:  # outside a unit of work: Faust's own rule
+        unit = _current_unit.get()
+        if unit is None:  # outside a unit of work: Faust's own rule
             return await super().send(topic, key, value, partition, timestamp, headers)
+        _, tid = unit
         fut = await self.producer.send(topic, key, value, partition, timestamp, headers,
                                        transactional_id=tid)
         self._in_flight[tid].append(fut)

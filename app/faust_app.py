@@ -30,6 +30,8 @@ def create_app(app_id: str = settings.APP_ID, **overrides: Any) -> App:
         "producer_acks": -1,
         "broker_session_timeout": settings.SESSION_TIMEOUT_S,
         "broker_commit_interval": settings.COMMIT_INTERVAL_S,
+        "producer_linger": settings.PRODUCER_LINGER_S,
+        "producer_max_batch_size": settings.PRODUCER_MAX_BATCH_SIZE,
     }
     options.update(overrides)
     return App(app_id, **options)

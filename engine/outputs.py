@@ -1,6 +1,9 @@
 """What the engine publishes: (topic, key, value) triples in publishing order."""
 
+import json
 from typing import Any, NamedTuple
+
+import orjson
 
 from engine.book import ApplyResult, OrderBook
 from engine.clock import Micros, format_iso
@@ -24,6 +27,17 @@ class Output(NamedTuple):
     def to_dict(self) -> dict[str, Any]:
         """The ``order-replay`` line form."""
         return {"topic": self.topic, "key": self.key, "value": self.value}
+
+
+_FALLBACK = json.JSONEncoder(separators=(",", ":")).encode
+
+
+def encode_json(value: Any) -> bytes:
+    """Compact UTF-8 JSON, as every output travels (orjson; json for ints beyond 64 bits)."""
+    try:
+        return orjson.dumps(value)
+    except orjson.JSONEncodeError:  # an integer beyond 64 bits, echoed from a message
+        return _FALLBACK(value).encode()
 
 
 def _output(fields: tuple[str, str | None, dict[str, Any]]) -> Output:

@@ -12,7 +12,6 @@ line is valid UTF-8 JSON.
 """
 
 import argparse
-import json
 import os
 import sys
 import time
@@ -20,8 +19,6 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal, InvalidOperation
 from typing import BinaryIO, TextIO
-
-import orjson
 
 from engine.clock import MICROS_PER_SECOND, Micros, parse_iso, wall_clock
 from engine.config import (
@@ -33,7 +30,7 @@ from engine.config import (
     SymbolSpec,
 )
 from engine.engine import Engine
-from engine.outputs import ORDER_EVENTS, TOPICS, Output
+from engine.outputs import ORDER_EVENTS, TOPICS, Output, encode_json
 
 DEFAULT_START = "2026-01-01T00:00:00Z"
 
@@ -85,16 +82,9 @@ def replay(lines: Iterable[bytes], engine: Engine, clock: Callable[[int], Micros
     counts.update(tally)
 
 
-_FALLBACK = json.JSONEncoder(separators=(",", ":")).encode
-
-
 def encode_line(output: Output) -> bytes:
     """One output as a JSON line (without the newline)."""
-    line = output.to_dict()
-    try:
-        return orjson.dumps(line)
-    except orjson.JSONEncodeError:  # an integer beyond 64 bits
-        return _FALLBACK(line).encode()
+    return encode_json(output.to_dict())
 
 
 def _lines(source: BinaryIO) -> Iterator[bytes]:

@@ -26,6 +26,7 @@ import orjson
 from faust.types import EventT
 
 from app import settings
+from app.exactly_once import send
 from app.faust_app import app
 from engine import OrderBook, StateDelta
 from engine.rows import Row
@@ -139,7 +140,6 @@ async def _write(event: EventT, table: Any, key: str, value: Any) -> None:
     store = table.data
     key_bytes = store._encode_key(key)
     value_bytes = None if value is None else store._encode_value(value)
-    await table.changelog_topic.send(key=key_bytes, value=value_bytes,
-                                     partition=event.message.partition,
-                                     key_serializer="raw", value_serializer="raw")
+    await send(table.changelog_topic.get_topic_name(), key_bytes, value_bytes,
+               partition=event.message.partition)
     app.consumer.transactions.stage(event, store, key_bytes, value_bytes)

@@ -17,10 +17,7 @@ commands = app.topic(
     partitions=settings.TOPIC_PARTITIONS, internal=True,
 )
 
-#: The engine's outputs, by the topic names the pure core gives them.
-outputs = {
-    name: app.topic(topic, key_type=str, key_serializer="raw", value_serializer="json")
-    for name, topic in ((TRADES, settings.TRADES_TOPIC),
-                        (ORDER_EVENTS, settings.ORDER_EVENTS_TOPIC),
-                        (MARKET_DATA, settings.MARKET_DATA_TOPIC))
-}
+#: The engine's output topics, by the names the pure core gives them. Agents send their
+#: serialised outputs straight to the transaction (`app.exactly_once.send`).
+OUTPUT_TOPICS = {TRADES: settings.TRADES_TOPIC, ORDER_EVENTS: settings.ORDER_EVENTS_TOPIC,
+                 MARKET_DATA: settings.MARKET_DATA_TOPIC}
