@@ -1,4 +1,8 @@
-"""Run a real `faust ... worker` as a child process: start, wait until ready, kill, stop."""
+"""Run a real `faust ... worker` as a child process: start, wait until ready, kill, stop.
+
+`argv` runs another command under the same control (benchmarks' plain aiokafka loops); it
+must log `Worker ready` as Faust does once it consumes.
+"""
 
 from __future__ import annotations
 
@@ -21,14 +25,16 @@ class Worker:
     """One worker process whose log goes to a file the test can show when it fails."""
 
     def __init__(self, app: str, env: dict[str, str], log_file: Path,
-                 extra_args: tuple[str, ...] = ("--without-web",)) -> None:
+                 extra_args: tuple[str, ...] = ("--without-web",),
+                 argv: list[str] | None = None) -> None:
         self.app, self.env, self.log_file, self.extra_args = app, env, log_file, extra_args
+        self.argv = argv or [str(FAUST), "-A", app, "worker", "-l", "info", *extra_args]
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> Worker:
         with self.log_file.open("ab") as log:
             self.proc = subprocess.Popen(
-                [str(FAUST), "-A", self.app, "worker", "-l", "info", *self.extra_args],
+                self.argv,
                 env={**os.environ, **self.env}, stdout=log, stderr=subprocess.STDOUT, cwd=REPO,
                 start_new_session=True,
             )
