@@ -204,10 +204,11 @@ class Outputs:
 
 # -- workers --------------------------------------------------------------------------------
 
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU of a process and its threads so far (Linux /proc)."""
+def cpu_seconds(pid: int) -> tuple[float, float]:
+    """User and system CPU of a process and its threads so far (Linux /proc)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    tick = os.sysconf("SC_CLK_TCK")
+    return int(fields[11]) / tick, int(fields[12]) / tick
 
 
 @contextmanager
@@ -266,6 +267,7 @@ class Saturation:
     seconds: float
     visible_seconds: float
     cpu_us: float
+    kernel_share: float  # of the worker's CPU: syscalls (socket writes on loopback, ...)
 
     @property
     def rate(self) -> float:
@@ -291,9 +293,11 @@ def saturate(what: str, bench: Bench, worker: Worker, topic: str, records: list[
     with profiled(worker.proc.pid, profile):
         first = asyncio.run(_saturate(outputs, bench.servers, topic, records,
                                       expected or len(records), timeout=900))
-    cpu = cpu_seconds(worker.proc.pid) - cpu_before
+    user, system = (after - before for after, before in zip(cpu_seconds(worker.proc.pid),
+                                                            cpu_before, strict=True))
     return Saturation(what, len(records), outputs.last_append - first,
-                      outputs.last_visible - first, cpu / len(records) * 1e6)
+                      outputs.last_visible - first, (user + system) / len(records) * 1e6,
+                      system / max(user + system, 1e-9))
 
 
 # -- rows -----------------------------------------------------------------------------------
@@ -367,13 +371,14 @@ def print_saturation(rows: list[Saturation]) -> None:
     by = {row.what.split()[0]: row for row in rows}
     raw, noop = by.get("raw"), by.get("no-op")
     print("| what | messages | seconds (append) | msg/s | seconds to visible | "
-          "worker CPU µs/msg | ÷ no-op Faust | ÷ raw loop |")
+          "worker CPU µs/msg (kernel) | ÷ no-op Faust | ÷ raw loop |")
     print("|---|---|---|---|---|---|---|---|")
     for row in rows:
         vs_noop = f"{row.rate / noop.rate:.0%}" if noop else "-"
         vs_raw = f"{row.rate / raw.rate:.1%}" if raw else "-"
         print(f"| {row.what} | {row.messages:,} | {row.seconds:.2f} | {row.rate:,.0f} | "
-              f"{row.visible_seconds:.2f} | {row.cpu_us:,.0f} | {vs_noop} | {vs_raw} |")
+              f"{row.visible_seconds:.2f} | {row.cpu_us:,.0f} ({row.kernel_share:.0%}) | "
+              f"{vs_noop} | {vs_raw} |")
 
 
 def print_latency(results: list[tuple[float, float, list[tuple[float, float]]]]) -> None:
