@@ -54,7 +54,7 @@ from engine import ORDER_EVENTS, Engine, wall_clock
 from services import kafka
 from services.config import Settings
 from tests.engine.order_streams import MixedStream, moving_mid_limit_orders
-from tests.stack.worker import Worker
+from tests.stack.worker import Worker, isolated_env
 
 Record = tuple[bytes, bytes]
 #: Picks the outputs that count and names them (an order id) for latency matching.
@@ -327,15 +327,9 @@ def noop_row(bench: Bench, records: list[Record]) -> Saturation:
 
 
 def pipeline_env(bench: Bench) -> dict[str, str]:
-    """The app's topics, fresh for this run, as the stack tests name them."""
-    app_id = f"bench-app-{bench.run}"
-    orders, trades, events, market = bench.topics("orders", "trades", "order-events",
-                                                  "market-data")
-    env = {"APP_ID": app_id, "ORDERS_TOPIC": orders, "TRADES_TOPIC": trades,
-           "ORDER_EVENTS_TOPIC": events, "MARKET_DATA_TOPIC": market,
-           "COMMANDS_TOPIC": f"{app_id}-commands"}
-    kafka.declare_app_topics(env)
-    return env
+    """The app's topics, fresh for this run, as the stack tests make them."""
+    return isolated_env(bench.servers, bench.settings, bench.tmp / "data-pipeline",
+                        TOPIC_CONFIG)
 
 
 def latency(bench: Bench, env: dict[str, str], rate: float, seconds: float,

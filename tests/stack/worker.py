@@ -69,8 +69,10 @@ class Worker:
         return self.log_file.read_text(errors="replace")[-chars:] if self.log_file.exists() else ""
 
 
-def isolated_env(bootstrap: str, settings: Settings, data_dir: Path) -> dict[str, str]:
-    """Settings for a worker of its own: fresh app id and topics, created as provisioning does.
+def isolated_env(bootstrap: str, settings: Settings, data_dir: Path,
+                 topic_config: dict[str, str] | None = None) -> dict[str, str]:
+    """Settings for a worker of its own: fresh app id and topics, created as provisioning does
+    (the public ones with `topic_config`, if given).
 
     The app id and topic names are new on every call, so a rerun never reads an earlier
     run's records, and several workers given the same env form one group.
@@ -88,6 +90,6 @@ def isolated_env(bootstrap: str, settings: Settings, data_dir: Path) -> dict[str
         "BROKER_SESSION_TIMEOUT": "10",  # a killed worker's partitions move on sooner
     }
     public = [env[name] for name in env if name.endswith("_TOPIC") and name != "COMMANDS_TOPIC"]
-    kafka.create_topics(settings, public)
+    kafka.create_topics(settings, public, topic_config)
     kafka.declare_app_topics(env)  # commands and changelogs, as provisioning does
     return env
