@@ -122,12 +122,14 @@ def is_ready(settings: Settings) -> bool:
     return True
 
 
-async def _create_topics(servers: str, names: list[str], partitions: int) -> None:
+async def _create_topics(servers: str, names: list[str], partitions: int,
+                         config: Mapping[str, str] | None = None) -> None:
     admin = AIOKafkaAdminClient(bootstrap_servers=servers)
     await admin.start()
     try:
         existing = set(await admin.list_topics())
-        missing = [NewTopic(name, partitions, 1) for name in names if name not in existing]
+        missing = [NewTopic(name, partitions, 1, topic_configs=dict(config or {}))
+                   for name in names if name not in existing]
         if missing:
             with contextlib.suppress(TopicAlreadyExistsError):  # another process raced us
                 await admin.create_topics(missing)
@@ -135,14 +137,15 @@ async def _create_topics(servers: str, names: list[str], partitions: int) -> Non
         await admin.close()
 
 
-def create_topics(settings: Settings, names: list[str] | None = None) -> None:
-    """Create topics with the configured partition count, if missing.
+def create_topics(settings: Settings, names: list[str] | None = None,
+                  config: Mapping[str, str] | None = None) -> None:
+    """Create topics with the configured partition count (and topic `config`), if missing.
 
     By default the engine's public topics, then the app's internal ones, as Faust declares
     them (`faust -A app declare-topics`, see topology/provision.py).
     """
     wanted = list(names or app_settings.PUBLIC_TOPICS)
-    asyncio.run(_create_topics(bootstrap(settings), wanted, settings.topic_partitions))
+    asyncio.run(_create_topics(bootstrap(settings), wanted, settings.topic_partitions, config))
     if names is None:
         declare_app_topics()
 

@@ -1,4 +1,8 @@
-"""Run a real `faust ... worker` as a child process: start, wait until ready, kill, stop."""
+"""Run a real `faust ... worker` as a child process: start, wait until ready, kill, stop.
+
+`argv` runs another command under the same control (benchmarks' plain aiokafka loops); it
+must log `Worker ready` as Faust does once it consumes.
+"""
 
 from __future__ import annotations
 
@@ -21,14 +25,16 @@ class Worker:
     """One worker process whose log goes to a file the test can show when it fails."""
 
     def __init__(self, app: str, env: dict[str, str], log_file: Path,
-                 extra_args: tuple[str, ...] = ("--without-web",)) -> None:
+                 extra_args: tuple[str, ...] = ("--without-web",),
+                 argv: list[str] | None = None) -> None:
         self.app, self.env, self.log_file, self.extra_args = app, env, log_file, extra_args
+        self.argv = argv or [str(FAUST), "-A", app, "worker", "-l", "info", *extra_args]
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> Worker:
         with self.log_file.open("ab") as log:
             self.proc = subprocess.Popen(
-                [str(FAUST), "-A", self.app, "worker", "-l", "info", *self.extra_args],
+                self.argv,
                 env={**os.environ, **self.env}, stdout=log, stderr=subprocess.STDOUT, cwd=REPO,
                 start_new_session=True,
             )
@@ -63,8 +69,10 @@ class Worker:
         return self.log_file.read_text(errors="replace")[-chars:] if self.log_file.exists() else ""
 
 
-def isolated_env(bootstrap: str, settings: Settings, data_dir: Path) -> dict[str, str]:
-    """Settings for a worker of its own: fresh app id and topics, created as provisioning does.
+def isolated_env(bootstrap: str, settings: Settings, data_dir: Path,
+                 topic_config: dict[str, str] | None = None) -> dict[str, str]:
+    """Settings for a worker of its own: fresh app id and topics, created as provisioning does
+    (the public ones with `topic_config`, if given).
 
     The app id and topic names are new on every call, so a rerun never reads an earlier
     run's records, and several workers given the same env form one group.
@@ -82,6 +90,6 @@ def isolated_env(bootstrap: str, settings: Settings, data_dir: Path) -> dict[str
         "BROKER_SESSION_TIMEOUT": "10",  # a killed worker's partitions move on sooner
     }
     public = [env[name] for name in env if name.endswith("_TOPIC") and name != "COMMANDS_TOPIC"]
-    kafka.create_topics(settings, public)
+    kafka.create_topics(settings, public, topic_config)
     kafka.declare_app_topics(env)  # commands and changelogs, as provisioning does
     return env

@@ -1,0 +1,28 @@
+"""A no-op exactly-once Faust agent: copies `BENCH_SOURCE` to `BENCH_SINK`, nothing else.
+
+Built by the engine's own `create_app` (same App class, exactly-once fixes and settings)
+and run through `app.exactly_once.units_of_work` as the real agents are, so the pipeline
+measured beside it differs only by its work: parsing, matching, tables, more sends.
+Run by `bench.pipeline` as `faust -A bench.noop_app worker`.
+"""
+
+from __future__ import annotations
+
+import os
+
+from app.exactly_once import units_of_work
+from app.faust_app import create_app
+
+app = create_app(os.environ["BENCH_APP_ID"])
+source = app.topic(os.environ["BENCH_SOURCE"], key_serializer="raw", value_serializer="raw")
+sink = app.topic(os.environ["BENCH_SINK"], key_serializer="raw", value_serializer="raw")
+
+
+async def copy(event) -> None:
+    """One send per event, in the event's transaction."""
+    await sink.send(key=event.key, value=event.value)
+
+
+@app.agent(source)
+async def passthrough(stream):
+    await units_of_work(stream, copy)
