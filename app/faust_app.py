@@ -10,6 +10,7 @@ from typing import Any
 
 from app import settings
 from app.exactly_once import App
+from app.fast_restore import TableManager
 
 
 def create_app(app_id: str = settings.APP_ID, **overrides: Any) -> App:
@@ -32,6 +33,7 @@ def create_app(app_id: str = settings.APP_ID, **overrides: Any) -> App:
         "broker_commit_interval": settings.COMMIT_INTERVAL_S,
         "producer_linger": settings.PRODUCER_LINGER_S,
         "producer_max_batch_size": settings.PRODUCER_MAX_BATCH_SIZE,
+        "TableManager": TableManager,
     }
     options.update(overrides)
     return App(app_id, **options)
