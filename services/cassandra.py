@@ -16,7 +16,7 @@ import string
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from services.config import CONF_DIR, MAVEN_DIR, REPO_ROOT, Settings
 from services.jvm import (
@@ -145,8 +145,11 @@ def is_ready(settings: Settings) -> bool:
 # ---------------------------------------------------------------- CQL access
 
 
-def cluster(settings: Settings, connect_timeout: float = 10.0) -> Cluster:
-    """A driver Cluster for the local node, configured so the driver does not warn or guess."""
+def cluster(settings: Settings, connect_timeout: float = 10.0, **options: Any) -> Cluster:
+    """A driver Cluster for the local node, configured so the driver does not warn or guess.
+
+    `options` go to `Cluster` as they are (e.g. a reconnection policy for a long-lived client).
+    """
     from cassandra.cluster import EXEC_PROFILE_DEFAULT, Cluster, ExecutionProfile
     from cassandra.policies import DCAwareRoundRobinPolicy
 
@@ -158,6 +161,7 @@ def cluster(settings: Settings, connect_timeout: float = 10.0) -> Cluster:
         execution_profiles={EXEC_PROFILE_DEFAULT: profile},
         connect_timeout=connect_timeout,
         control_connection_timeout=connect_timeout,
+        **options,
     )
 
 
