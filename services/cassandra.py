@@ -47,6 +47,7 @@ DIRS = ("data", "commitlog", "saved_caches", "hints", "cdc_raw", "logs", "trigge
 # for every whole word `matching` in the statements (comments are dropped first).
 SCHEMA_KEYSPACE = "matching"
 INITIAL_HEAP = 256 * 2**20
+_REPLICATION = re.compile(r"replication\s*=\s*\{[^}]*\}")
 _IDENTIFIER = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,47}$")
 
 
@@ -179,14 +180,22 @@ def session(settings: Settings, connect_timeout: float = 10.0) -> Iterator[Sessi
         clu.shutdown()
 
 
-def schema_statements(keyspace: str, schema_file: Path = SCHEMA) -> list[str]:
-    """The statements of app/schema.cql, comments removed, keyspace name substituted."""
+def schema_statements(keyspace: str, schema_file: Path = SCHEMA,
+                      replication: str | None = None) -> list[str]:
+    """The statements of app/schema.cql, comments removed, keyspace name substituted.
+
+    `replication` (a CQL map) replaces the keyspace's replication when given.
+    """
     if not _IDENTIFIER.match(keyspace):
         raise ServiceError(f"invalid keyspace name {keyspace!r}: use letters, digits, underscore")
-    return [
+    statements = [
         re.sub(rf"\b{SCHEMA_KEYSPACE}\b", keyspace, stmt)
         for stmt in split_cql(schema_file.read_text())
     ]
+    if replication is None:
+        return statements
+    return [_REPLICATION.sub(lambda _: f"replication = {replication}", stmt)
+            for stmt in statements]
 
 
 def split_cql(text: str) -> list[str]:
@@ -219,7 +228,8 @@ def split_cql(text: str) -> list[str]:
 
 def apply_schema(settings: Settings) -> None:
     """Create the keyspace, tables and indexes; safe to run any number of times."""
-    statements = schema_statements(settings.cassandra_keyspace)
+    statements = schema_statements(settings.cassandra_keyspace,
+                                   replication=settings.cassandra_replication)
     with session(settings) as sess:
         for stmt in statements:
             log.debug("cql: %s", stmt)
