@@ -30,7 +30,7 @@ from tests.stack.worker import Worker
 pytestmark = pytest.mark.services
 
 MESSAGES = int(os.environ.get("SINK_TEST_MESSAGES", 20_000))
-CATCH_UP_S = 600
+CATCH_UP_S = float(os.environ.get("SINK_TEST_CATCH_UP_S", 1800))
 
 
 def start_stream(env: dict[str, str], servers: str) -> Expected:
