@@ -5,9 +5,11 @@ matcher's memory, and maps each message to its rows alone (`records.rows`), so i
 the engine's worker or in workers of its own (`WORKER_AGENTS=sink`, README).
 
 Delivery is at-least-once with idempotent rows: the stream does not ack by itself; an
-event is acked once Cassandra acknowledged every row it implies, and each partition's
-events are acked in offset order, so a committed offset never passes an unwritten event
-(Faust would commit past a single unacked offset at the head of a partition). When
+event joins its partition's transaction (`app.exactly_once`, whose commits carry the
+offset after the last event they hold) only once Cassandra acknowledged every row it
+implies, and each partition's events join in offset order, so a committed offset never
+passes an unwritten event. The partition lock is held only for that registration, never
+while Cassandra is awaited, so the sink never delays the matcher's commits. When
 Cassandra is down or slow the writer's slots stay taken, `submit` waits, and this agent
 stops consuming; Faust then stops fetching these partitions while the matcher goes on.
 """
@@ -55,7 +57,7 @@ def writes_of(topic: str, partition: int, offset: int, raw: bytes | None) -> lis
 class InOrderAcks:
     """Acks each partition's events in offset order, whatever order their writes finish in."""
 
-    def __init__(self, ack: Callable[[EventT], Awaitable[bool]]) -> None:
+    def __init__(self, ack: Callable[[EventT], Awaitable[None]]) -> None:
         self._ack = ack
         self._waiting: dict[TP, deque[list]] = defaultdict(deque)
 
@@ -68,9 +70,7 @@ class InOrderAcks:
         async def written() -> None:
             entry[1] = True
             while waiting and waiting[0][1]:
-                done = waiting.popleft()[0]
-                if done.message.tp in app.consumer.assignment():  # else: revoked, not ours
-                    await self._ack(done)
+                await self._ack(waiting.popleft()[0])
 
         return written
 
@@ -80,12 +80,15 @@ async def open_writer() -> RecordWriter:
     cassandra_settings = Settings()
     delay = 0.5
     while True:
+        session = None
         try:
             session = await asyncio.to_thread(connect, cassandra_settings)
             prepared = await asyncio.to_thread(prepare_writes, session,
                                                cassandra_settings.cassandra_keyspace)
             return RecordWriter(session, prepared, WRITER_CONFIG)
         except Exception as error:  # NoHostAvailable, timeouts: the node is not there yet
+            if session is not None:
+                session.cluster.shutdown()
             log.warning("sink waiting for Cassandra at %s:%d (%s); retry in %.1f s",
                         cassandra_settings.cassandra_host, cassandra_settings.cassandra_port,
                         error, delay)
@@ -93,12 +96,18 @@ async def open_writer() -> RecordWriter:
             delay = min(delay * 2, settings.SINK_RETRY_MAX_S)
 
 
+async def _written(event: EventT) -> None:
+    """The unit of work of an event whose rows Cassandra already acknowledged."""
+
+
 @app.agent(sink_sources)
 async def cassandra_sink(stream: StreamT) -> None:
-    """Write each output's rows; ack it (in order) once they are acknowledged."""
+    """Write each output's rows; commit it (in order) once they are acknowledged."""
     manual = stream.noack()
     writer = await open_writer()
-    acks = InOrderAcks(manual.ack)
+    transactions = app.consumer.transactions
+    # A stale event (fetched before a rebalance) is left uncommitted there: read again.
+    acks = InOrderAcks(lambda event: transactions.process(event, _written))
     try:
         async for event in manual.events():
             message = event.message
