@@ -15,8 +15,8 @@ Cassandra running (``order-services up``).
    interval, 2.8 s by default, of waiting).
 4. Lag: the whole engine (ingress, matcher, sink in one worker) gets the stream produced
    as fast as one producer can; every second the sink's lag (committed records of `trades`
-   and `order-events` not yet written) and the orders not yet matched are printed, until
-   both are zero.
+   and `order-events` not yet written) and the engine's backlog (records of `orders` and
+   of the commands topic not yet processed) are printed, until both stay zero for 5 s.
 """
 
 from __future__ import annotations
@@ -150,10 +150,11 @@ def lag_run(servers: str, env: dict[str, str], lines: list, log: Path) -> None:
         peak, zero_since = 0, None
         while zero_since is None or time.perf_counter() - zero_since < 5:
             lag = asyncio.run(unwritten(servers, env["APP_ID"], topics))
-            orders = asyncio.run(unwritten(servers, env["APP_ID"], [env["ORDERS_TOPIC"]]))
+            orders = asyncio.run(unwritten(servers, env["APP_ID"],
+                                           [env["ORDERS_TOPIC"], env["COMMANDS_TOPIC"]]))
             peak = max(peak, lag)
-            print(f"  t={time.perf_counter() - started:6.1f} s  orders not yet matched "
-                  f"{orders:6d}  sink lag {lag:6d} records")
+            print(f"  t={time.perf_counter() - started:6.1f} s  engine backlog (orders and "
+                  f"commands not yet processed) {orders:6d}  sink lag {lag:6d} records")
             caught_up = lag == 0 and orders == 0
             zero_since = (zero_since or time.perf_counter()) if caught_up else None
             time.sleep(1)
