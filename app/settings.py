@@ -12,7 +12,13 @@ from engine import EngineConfig, SymbolSpec
 from engine.clock import MICROS_PER_SECOND
 from engine.config import DEFAULT_DEDUP_IDS, DEFAULT_DEDUP_WINDOW
 
-APP_ID = os.environ.get("APP_ID", "order-matching")
+#: Which agents this worker runs: `engine` (ingress and matcher), `sink` (Cassandra records).
+WORKER_AGENTS = frozenset(name.strip() for name in
+                          os.environ.get("WORKER_AGENTS", "engine,sink").split(",") if name.strip())
+ENGINE_APP_ID = os.environ.get("APP_ID", "order-matching")
+#: A sink-only worker is a consumer group of its own, so it scales apart from the engine.
+APP_ID = (os.environ.get("SINK_APP_ID", f"{ENGINE_APP_ID}-sink") if "engine" not in WORKER_AGENTS
+          else ENGINE_APP_ID)
 BROKER = os.environ.get("KAFKA_BROKER", "kafka://127.0.0.1:9092")
 #: RocksDB through rocksdict; `memory://` only for unit tests of agents.
 STORE = os.environ.get("FAUST_STORE", "rocksdb://")
@@ -37,7 +43,7 @@ ORDER_EVENTS_TOPIC = os.environ.get("ORDER_EVENTS_TOPIC", "order-events")
 MARKET_DATA_TOPIC = os.environ.get("MARKET_DATA_TOPIC", "market-data")
 
 #: Validated commands re-keyed by symbol: the matcher's input (internal to the app).
-COMMANDS_TOPIC = os.environ.get("COMMANDS_TOPIC", f"{APP_ID}-commands")
+COMMANDS_TOPIC = os.environ.get("COMMANDS_TOPIC", f"{ENGINE_APP_ID}-commands")
 
 #: The trader page (`web/`): trades kept per symbol for the tape and chart, read back from
 #: the tail of each `trades` partition at start; at most one page update per interval.
@@ -47,6 +53,15 @@ STREAM_INTERVAL_S = float(os.environ.get("STREAM_INTERVAL", 0.25))
 
 #: The topics users read and write, created by provisioning with TOPIC_PARTITIONS partitions.
 PUBLIC_TOPICS = (ORDERS_TOPIC, TRADES_TOPIC, ORDER_EVENTS_TOPIC, MARKET_DATA_TOPIC)
+
+
+#: The Cassandra sink: requests in flight, rows per single-partition batch, how long a
+#: partial batch waits, the longest retry backoff, how long a stopping sink may drain.
+SINK_CONCURRENCY = int(os.environ.get("SINK_CONCURRENCY", 32))
+SINK_BATCH_ROWS = int(os.environ.get("SINK_BATCH_ROWS", 16))
+SINK_LINGER_MS = float(os.environ.get("SINK_LINGER_MS", 5))
+SINK_RETRY_MAX_S = float(os.environ.get("SINK_RETRY_MAX_S", 5))
+SINK_DRAIN_S = float(os.environ.get("SINK_DRAIN_S", 10))
 
 
 def bootstrap_servers() -> str:

@@ -149,7 +149,8 @@ class OrderBook:
         if pushed_out is not None:
             forgotten = [*forgotten, pushed_out]
         self.arrival_seq = arrival = self.arrival_seq + 1
-        order = Order(order_id, user_id, side, price, quantity, quantity, arrival, timestamp)
+        order = Order(order_id, user_id, side, price, quantity, quantity, arrival, timestamp,
+                      tif, now)
         self._events.append((ACCEPTED, order, quantity, 0, quantity, None, ""))
         if tif == GTC and type != MARKET:  # the common case first
             self._execute(order, None, "")
@@ -207,14 +208,15 @@ class OrderBook:
             detail = "unchanged" if quantity == order.remaining else "quantity reduced"
             if quantity < order.remaining:
                 self._reduce(order, quantity, timestamp)
-            self._events.append((AMENDED, order, order.quantity, filled, quantity, None, detail))
+            self._events.append((AMENDED, order, order.quantity, filled, quantity, None, detail,
+                                 (order.price, order.arrival)))
             return
         self._take_out(order)
         self.arrival_seq += 1
         moved = Order(order.order_id, order.user_id, order.side, price, filled + quantity,
-                      quantity, self.arrival_seq, timestamp)
+                      quantity, self.arrival_seq, timestamp, accepted_at=order.accepted_at)
         self._events.append((AMENDED, moved, moved.quantity, filled, quantity, None,
-                             "re-entered with new time priority"))
+                             "re-entered with new time priority", (order.price, order.arrival)))
         self._execute(moved, None, "")
 
     # -- stateful checks --------------------------------------------------

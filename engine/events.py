@@ -8,7 +8,9 @@ dicts at the edge. Layouts, told apart by their first item:
   aggressor_side)``;
 - order event: ``(event, order, quantity, filled, remaining, reason, detail)``
   where ``event`` is one of the names below. The quantities are copied, so the
-  record stays true after later commands change the order.
+  record stays true after later commands change the order. An ``amended``
+  record has one more item, ``(price_ticks, arrival)`` of the order before the
+  amend: the book key it left when it lost priority.
 
 Rejections are ``engine.rejections.Rejection`` objects.
 """
@@ -30,4 +32,5 @@ FOK_UNFILLABLE = "fok_unfillable"
 SELF_TRADE = "self_trade"
 
 Trade = tuple[str, int, int, int, Order, Order, str]
-OrderEvent = tuple[str, Order, int, int, int, str | None, str]
+OrderEvent = (tuple[str, Order, int, int, int, str | None, str]
+              | tuple[str, Order, int, int, int, str | None, str, tuple[int, int]])

@@ -9,20 +9,26 @@ dead entries outnumber live ones, so removal by id is O(1) amortised.
 
 from collections import deque
 
-from engine.commands import ClientTimestamp
+from engine.clock import Micros
+from engine.commands import GTC, ClientTimestamp
 
 _COMPACT_AT = 32
 
 
 class Order:
-    """An order as the book keeps it; ``arrival`` is its per-symbol time priority."""
+    """An order as the book keeps it; ``arrival`` is its per-symbol time priority.
 
-    __slots__ = ("arrival", "order_id", "price", "quantity", "remaining", "side", "timestamp",
-                 "user_id")
+    ``tif`` and ``accepted_at`` (engine time of acceptance, None if unknown) are only
+    echoed in its events, so the Cassandra records need no other source.
+    """
+
+    __slots__ = ("accepted_at", "arrival", "order_id", "price", "quantity", "remaining", "side",
+                 "tif", "timestamp", "user_id")
 
     def __init__(self, order_id: str, user_id: str, side: str, price: int | None,
                  quantity: int, remaining: int, arrival: int,
-                 timestamp: ClientTimestamp = None) -> None:
+                 timestamp: ClientTimestamp = None, tif: str = GTC,
+                 accepted_at: Micros | None = None) -> None:
         self.order_id = order_id
         self.user_id = user_id
         self.side = side
@@ -31,6 +37,8 @@ class Order:
         self.remaining = remaining
         self.arrival = arrival
         self.timestamp = timestamp
+        self.tif = tif
+        self.accepted_at = accepted_at
 
 
 class Level:

@@ -3,7 +3,7 @@
 from typing import Any
 
 from engine.clock import Micros, format_iso
-from engine.events import REJECTED, OrderEvent, Trade
+from engine.events import AMENDED, REJECTED, OrderEvent, Trade
 from engine.rejections import Rejection
 
 Value = dict[str, Any]
@@ -28,9 +28,15 @@ def trade_value(trade: Trade, symbol: str, format_price, ts: str) -> Value:
 
 
 def order_event_value(event: OrderEvent, symbol: str, format_price, ts: str) -> Value:
-    """An ``order-events`` message for an order the book knows."""
-    name, order, quantity, filled, remaining, reason, detail = event
-    return {
+    """An ``order-events`` message for an order the book knows.
+
+    Beyond the contract's fields it carries what the Cassandra records need and only the
+    book knows: the order's ``tif``, its time-priority stamp ``priority_seq``, when it was
+    accepted, and for ``amended`` the price and stamp it had before (its old book key).
+    """
+    name, order, quantity, filled, remaining, reason, detail = event[:7]
+    accepted_at = order.accepted_at
+    value = {
         "event": name,
         "order_id": order.order_id,
         "user_id": order.user_id,
@@ -44,7 +50,15 @@ def order_event_value(event: OrderEvent, symbol: str, format_price, ts: str) -> 
         "detail": detail,
         "timestamp": order.timestamp,
         "ts": ts,
+        "tif": order.tif,
+        "priority_seq": order.arrival,
+        "accepted_ts": None if accepted_at is None else format_iso(accepted_at),
     }
+    if name == AMENDED:
+        price, arrival = event[7]
+        value["previous_price"] = format_price(price)
+        value["previous_priority_seq"] = arrival
+    return value
 
 
 def rejection_value(rejection: Rejection) -> Value:
@@ -63,6 +77,9 @@ def rejection_value(rejection: Rejection) -> Value:
         "detail": rejection.detail,
         "timestamp": rejection.timestamp,
         "ts": format_iso(rejection.ts),
+        "tif": None,
+        "priority_seq": None,
+        "accepted_ts": None,
     }
 
 

@@ -60,13 +60,15 @@ def order_row(order: Order, format_price) -> Row:
         "remaining": order.remaining,
         "arrival": order.arrival,
         "timestamp": order.timestamp,
+        "accepted_at": order.accepted_at,
     }
 
 
 def order_from_row(row: Row, tick: Decimal) -> Order:
     """Read back a row written by ``order_row``."""
     return Order(row["order_id"], row["user_id"], row["side"], to_ticks(row["price"], tick),
-                 row["quantity"], row["remaining"], row["arrival"], row.get("timestamp"))
+                 row["quantity"], row["remaining"], row["arrival"], row.get("timestamp"),
+                 accepted_at=row.get("accepted_at"))
 
 
 def meta_row(trade_seq: int, arrival_seq: int, book_seq: int,

@@ -16,7 +16,7 @@ import string
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from services.config import CONF_DIR, MAVEN_DIR, REPO_ROOT, Settings
 from services.jvm import (
@@ -47,6 +47,7 @@ DIRS = ("data", "commitlog", "saved_caches", "hints", "cdc_raw", "logs", "trigge
 # for every whole word `matching` in the statements (comments are dropped first).
 SCHEMA_KEYSPACE = "matching"
 INITIAL_HEAP = 256 * 2**20
+_REPLICATION = re.compile(r"replication\s*=\s*\{[^}]*\}")
 _IDENTIFIER = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,47}$")
 
 
@@ -145,8 +146,11 @@ def is_ready(settings: Settings) -> bool:
 # ---------------------------------------------------------------- CQL access
 
 
-def cluster(settings: Settings, connect_timeout: float = 10.0) -> Cluster:
-    """A driver Cluster for the local node, configured so the driver does not warn or guess."""
+def cluster(settings: Settings, connect_timeout: float = 10.0, **options: Any) -> Cluster:
+    """A driver Cluster for the local node, configured so the driver does not warn or guess.
+
+    `options` go to `Cluster` as they are (e.g. a reconnection policy for a long-lived client).
+    """
     from cassandra.cluster import EXEC_PROFILE_DEFAULT, Cluster, ExecutionProfile
     from cassandra.policies import DCAwareRoundRobinPolicy
 
@@ -158,6 +162,7 @@ def cluster(settings: Settings, connect_timeout: float = 10.0) -> Cluster:
         execution_profiles={EXEC_PROFILE_DEFAULT: profile},
         connect_timeout=connect_timeout,
         control_connection_timeout=connect_timeout,
+        **options,
     )
 
 
@@ -175,14 +180,22 @@ def session(settings: Settings, connect_timeout: float = 10.0) -> Iterator[Sessi
         clu.shutdown()
 
 
-def schema_statements(keyspace: str, schema_file: Path = SCHEMA) -> list[str]:
-    """The statements of app/schema.cql, comments removed, keyspace name substituted."""
+def schema_statements(keyspace: str, schema_file: Path = SCHEMA,
+                      replication: str | None = None) -> list[str]:
+    """The statements of app/schema.cql, comments removed, keyspace name substituted.
+
+    `replication` (a CQL map) replaces the keyspace's replication when given.
+    """
     if not _IDENTIFIER.match(keyspace):
         raise ServiceError(f"invalid keyspace name {keyspace!r}: use letters, digits, underscore")
-    return [
+    statements = [
         re.sub(rf"\b{SCHEMA_KEYSPACE}\b", keyspace, stmt)
         for stmt in split_cql(schema_file.read_text())
     ]
+    if replication is None:
+        return statements
+    return [_REPLICATION.sub(lambda _: f"replication = {replication}", stmt)
+            for stmt in statements]
 
 
 def split_cql(text: str) -> list[str]:
@@ -215,7 +228,8 @@ def split_cql(text: str) -> list[str]:
 
 def apply_schema(settings: Settings) -> None:
     """Create the keyspace, tables and indexes; safe to run any number of times."""
-    statements = schema_statements(settings.cassandra_keyspace)
+    statements = schema_statements(settings.cassandra_keyspace,
+                                   replication=settings.cassandra_replication)
     with session(settings) as sess:
         for stmt in statements:
             log.debug("cql: %s", stmt)

@@ -47,6 +47,11 @@ class Settings:
     cassandra_keyspace: str = field(
         default_factory=lambda: os.environ.get("CASSANDRA_KEYSPACE", "matching")
     )
+    #: The keyspace's replication map, as CQL (NetworkTopologyStrategy in production, README).
+    cassandra_replication: str = field(
+        default_factory=lambda: os.environ.get(
+            "CASSANDRA_REPLICATION", "{'class': 'SimpleStrategy', 'replication_factor': 1}")
+    )
     start_timeout: float = field(
         default_factory=lambda: float(os.environ.get("SERVICES_START_TIMEOUT", 180))
     )

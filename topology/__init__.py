@@ -11,6 +11,10 @@
                       ├─ order events ───────────────────────────────────▶ order-events
                       └─ book snapshot ──────────────────────────────────▶ market-data
 
+    trades + order-events (read-committed)
+      └─ agents.sink: rows per output (records.rows) ─▶ Cassandra active_orders,
+                      completed_orders, order_history; offsets acked once written
+
 Topics are declared in `topology.topics`, tables in `tables.books`, agents in `agents`;
 `faust -A app worker` discovers them all.
 """

@@ -21,3 +21,8 @@ commands = app.topic(
 #: serialised outputs straight to the transaction (`app.exactly_once.send`).
 OUTPUT_TOPICS = {TRADES: settings.TRADES_TOPIC, ORDER_EVENTS: settings.ORDER_EVENTS_TOPIC,
                  MARKET_DATA: settings.MARKET_DATA_TOPIC}
+
+#: What the Cassandra sink reads: the committed trades and order events, as raw bytes so a
+#: stray message written by hand is logged and skipped, never a crash.
+sink_sources = app.topic(settings.TRADES_TOPIC, settings.ORDER_EVENTS_TOPIC,
+                         key_serializer="raw", value_serializer="raw")

@@ -1,6 +1,14 @@
-"""Import every module that registers a topic, table, agent, view or command on the app."""
+"""Import every module that registers a topic, table, agent, view or command on the app.
 
-from agents import ingress, matcher  # noqa: F401
-from app import health  # noqa: F401
-from topology import provision  # noqa: F401
-from web import api, page, stream  # noqa: F401
+`WORKER_AGENTS` picks the agents: the engine (ingress, matcher, their tables, the web page
+over them and the `declare-topics` command), the Cassandra sink, or both (the default).
+"""
+
+from app import health, settings  # noqa: F401
+
+if "engine" in settings.WORKER_AGENTS:
+    from agents import ingress, matcher  # noqa: F401
+    from topology import provision  # noqa: F401
+    from web import api, page, stream  # noqa: F401
+if "sink" in settings.WORKER_AGENTS:
+    from agents import sink  # noqa: F401

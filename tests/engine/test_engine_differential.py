@@ -24,7 +24,7 @@ def normalised(events) -> list[tuple]:
             out.append(("trade", seq, price, quantity, buy.order_id, sell.order_id,
                         aggressor_side))
         else:
-            name, order, quantity, filled, remaining, reason, _ = event
+            name, order, quantity, filled, remaining, reason = event[:6]
             out.append((name, order.order_id, quantity, filled, remaining, reason))
     return out
 

@@ -80,7 +80,7 @@ def test_quantities_are_conserved(messages):
                 for order in (buy, sell):
                     traded[order.order_id] = traded.get(order.order_id, 0) + quantity
                 continue
-            name, order, quantity, filled, remaining, _, _ = event
+            name, order, quantity, filled, remaining = event[:5]
             if name == ACCEPTED:
                 traded[order.order_id] = 0
             assert filled == traded[order.order_id]
