@@ -35,6 +35,8 @@ fails if any Faust or aiokafka internal we rely on changes).
    `crash` stops the worker gracefully, committing on the way out. Any failure of a
    transaction step, and any crash, stops the process at once with exit code
    `FAIL_STOP_EXIT_CODE` (fail-stop); a restarted worker recovers from committed state.
+   A stop never commits either (a service crash stops the worker the same way): the open
+   transactions are aborted and their events processed again by the next owner.
 7. A restarted worker must not read a stream partition before it is seeked: Faust's
    recovery resumes the partitions before seeking them while the fetcher already runs,
    and records fetched meanwhile were processed or dropped. Such a partition stays paused
@@ -50,6 +52,13 @@ fails if any Faust or aiokafka internal we rely on changes).
    committed the transaction of the shared transactional id without that partition's
    offset, and a restart applied those commands a second time. Every event of a
    transaction is processed in offset order, so its last offset is exact.
+10. Never past a hole. Faust can drop fetched events (a flow cleared, a generation
+   skipped) and not read them again; our offsets would then commit past records nobody
+   processed (orders lost), Faust's would leave the partition's outputs committed without
+   its offset (commands applied twice). Before a commit, every partition's processed
+   events must be contiguous with its committed offset in Faust's own bookkeeping (acks
+   plus the offsets it saw were not data); otherwise the worker fail-stops and restarts
+   from the committed offsets.
 """
 
 from __future__ import annotations
@@ -190,6 +199,10 @@ class PartitionTransactions(TransactionManager):
 
     def _skip(self, message: Message) -> None:
         """Leave a stale event unacked for good: it is read again from the committed offset."""
+        log.info("skipping %s offset %d (generation %s, now %s, revoking %s, last done %s)",
+                 message.tp, message.offset, message.generation_id,
+                 self.app.consumer_generation_id, self.revoking,
+                 self._last_done.get(message.tp))
         message.acked = True  # so the stream's own ack records no offset for it
         self.consumer._unacked_messages.discard(message)
 
@@ -280,6 +293,8 @@ class PartitionTransactions(TransactionManager):
         """
         offsets_by_tid = {tid: self._offsets_after(self._open[tid])
                           for tid in tids if self._open.get(tid)}
+        for offsets in offsets_by_tid.values():
+            self._check_no_holes(offsets)
         results = await asyncio.gather(
             *(self._commit_one(tid, offsets, start_new_transaction)
               for tid, offsets in offsets_by_tid.items()), return_exceptions=True)
@@ -288,6 +303,23 @@ class PartitionTransactions(TransactionManager):
                 fail_stop(f"commit of transaction {tid} failed", result)
         return {tp: offset for offsets in offsets_by_tid.values()
                 for tp, offset in offsets.items()}
+
+    def _check_no_holes(self, offsets: Mapping[TP, int]) -> None:
+        """Fail-stop rather than commit past a record no unit of work processed (rule 10).
+
+        Faust's acks and gap tree say up to where a partition's records were all either
+        processed or not data (commit markers, aborted records); an event Faust dropped
+        without reading it again leaves a hole below the transaction's last event.
+        """
+        acks_enabled_for = self.app.topics.acks_enabled_for
+        for tp, offset in offsets.items():
+            if not acks_enabled_for(tp.topic):  # acked in order by its agent (the sink)
+                continue
+            contiguous = self.consumer._new_offset(tp)
+            if contiguous is None or contiguous < offset:
+                fail_stop(f"{tp}: events processed up to offset {offset - 1} but read "
+                          f"without a hole only up to {contiguous}: not committing past "
+                          f"an unprocessed record")
 
     @staticmethod
     def _offsets_after(events: list[tuple[EventT, Handler]]) -> dict[TP, int]:
@@ -312,6 +344,17 @@ class PartitionTransactions(TransactionManager):
         self._note_commit(tid, offsets)
         if start_new_transaction:
             await producer.begin_transaction()
+
+    async def abort_open(self) -> None:
+        """Abort every open transaction (at stop), so readers are not held up by them."""
+        self.revoking = True  # nothing starts any more
+        async with self.all_locks() as tids:
+            for tid in tids & set(self.producer._transaction_producers):
+                self._forget_sends(tid)
+                try:
+                    await self.producer._transaction_producers[tid].abort_transaction()
+                except Exception as exc:  # the broker aborts it anyway when it times out
+                    log.warning("could not abort transaction %s at stop: %r", tid, exc)
 
     def _note_commit(self, tid: str, offsets: Mapping[TP, int]) -> None:
         """Health, and the commit times Faust's slow-commit alarm reads (rule 6)."""
@@ -397,6 +440,17 @@ class Consumer(AIOKafkaConsumer):
         self._committed_offset.update(committed)
         self.app.monitor.on_tp_commit(committed)
         return bool(committed)
+
+    async def on_stop(self) -> None:
+        """Stop without a last commit: what is open aborts and is processed again (rule 6).
+
+        Faust's stop commits whatever was acked, also when it stops because a service
+        crashed, halfway through a rebalance; nothing that stops may commit.
+        """
+        try:
+            await asyncio.wait_for(self.transactions.abort_open(), timeout=10)
+        except TimeoutError:  # an agent stuck on a send: the broker aborts it later
+            log.warning("open transactions not aborted within 10 s at stop")
 
     async def on_partitions_revoked(self, revoked: set[TP]) -> None:
         self.transactions.revoking = True

@@ -34,6 +34,7 @@ def create_app(app_id: str = settings.APP_ID, **overrides: Any) -> App:
         "producer_linger": settings.PRODUCER_LINGER_S,
         "producer_max_batch_size": settings.PRODUCER_MAX_BATCH_SIZE,
         "TableManager": TableManager,
+        "table_standby_replicas": settings.STANDBY_REPLICAS,
     }
     options.update(overrides)
     return App(app_id, **options)

@@ -35,6 +35,10 @@ COMMIT_INTERVAL_S = float(os.environ.get("COMMIT_INTERVAL", 0.1))
 #: record went out in a produce request of its own, the worker's largest cost.
 PRODUCER_LINGER_S = float(os.environ.get("PRODUCER_LINGER", 0.005))
 PRODUCER_MAX_BATCH_SIZE = int(os.environ.get("PRODUCER_MAX_BATCH_SIZE", 256 * 1024))
+#: Standby copies of each table partition on other workers. None by default: Faust's
+#: standby recovery crashed the worker under churn (a seek to a missing offset), and the
+#: bulk restore (`app.fast_restore`) makes a moved partition's restore a matter of seconds.
+STANDBY_REPLICAS = int(os.environ.get("TABLE_STANDBY_REPLICAS", 0))
 TOPIC_PARTITIONS = int(os.environ.get("TOPIC_PARTITIONS", 8))
 
 ORDERS_TOPIC = os.environ.get("ORDERS_TOPIC", "orders")
