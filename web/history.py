@@ -3,7 +3,7 @@
 The live feed only carries events from the moment a page subscribed; what happened before
 is in the sink's tables, read through `records.reads.RecordReader`. One reader per worker,
 connected on first use (a worker whose page nobody opens never connects) and shut down with
-the web server. Every read is bounded by `HISTORY_TIMEOUT_S`: a page asking while Cassandra
+the web server. Every read is bounded by `HISTORY_TIMEOUT`: a page asking while Cassandra
 is away gets an error, never a hung request.
 """
 
@@ -11,27 +11,26 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 from typing import Any
 
 from mode import Service
 
+from app import settings
 from records.connection import connect
 from records.reads import RecordReader, Row
 from services.config import Settings
 
 log = logging.getLogger(__name__)
 
-TIMEOUT_S = float(os.environ.get("HISTORY_TIMEOUT_S", 5))
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
 
 
-def _open_reader(settings: Settings) -> RecordReader:
+def _open_reader(cassandra_settings: Settings) -> RecordReader:
     """Blocking: connect and prepare (run in a thread)."""
-    session = connect(settings)
+    session = connect(cassandra_settings)
     try:
-        return RecordReader(session, settings.cassandra_keyspace)
+        return RecordReader(session, cassandra_settings.cassandra_keyspace)
     except Exception:
         session.cluster.shutdown()
         raise
@@ -46,8 +45,9 @@ def _shutdown_when_done(task: asyncio.Task[RecordReader]) -> None:
 class UserHistory(Service):
     """The lazily connected reader and the one question the page asks of it."""
 
-    def __init__(self, **kwargs: Any) -> None:
+    def __init__(self, cassandra_settings: Settings | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
+        self._cassandra_settings = cassandra_settings
         self._connecting: asyncio.Task[RecordReader] | None = None
 
     async def user_orders(self, user_id: str, limit: int = DEFAULT_LIMIT) -> dict[str, Any]:
@@ -55,7 +55,8 @@ class UserHistory(Service):
 
         Raises TimeoutError or the driver's error when Cassandra does not answer in time.
         """
-        return await asyncio.wait_for(self._user_orders(user_id, limit), TIMEOUT_S)
+        return await asyncio.wait_for(self._user_orders(user_id, limit),
+                                      settings.HISTORY_TIMEOUT_S)
 
     async def _user_orders(self, user_id: str, limit: int) -> dict[str, Any]:
         reader = await self._reader()
@@ -72,7 +73,8 @@ class UserHistory(Service):
         """The reader, connecting once; a failed attempt is forgotten so the next one retries."""
         if self._connecting is None or (self._connecting.done()
                                         and self._connecting.exception() is not None):
-            self._connecting = asyncio.ensure_future(asyncio.to_thread(_open_reader, Settings()))
+            found = self._cassandra_settings or Settings()  # the environment's, as the sink's
+            self._connecting = asyncio.ensure_future(asyncio.to_thread(_open_reader, found))
         # Shielded: a request that times out leaves the connection to finish for the next one.
         return await asyncio.shield(self._connecting)
 
