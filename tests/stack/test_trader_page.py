@@ -98,9 +98,13 @@ def orders_sent(engine_env: dict[str, str], servers: str, at_least: int) -> list
     return [json.loads(value) for _, value in records]
 
 
+def orders_url(base_url: str, user: str) -> str:
+    return f"{base_url}api/users/{urllib.parse.quote(user, safe='')}/orders"
+
+
 def stored_orders(base_url: str, user: str) -> dict:
     """The user's orders view once it shows a fill (the sink wrote the trade and the orders)."""
-    url = f"{base_url}api/users/{urllib.parse.quote(user, safe='')}/orders"
+    url = orders_url(base_url, user)
     deadline = time.monotonic() + 15
     while not (found := get_json(url))["fills"]:
         assert time.monotonic() < deadline, f"Cassandra still has {found}"
@@ -178,6 +182,7 @@ def test_two_traders_trade_amend_cancel_and_nothing_unsafe_is_sent_or_shown(
     assert mallory.page.evaluate("() => window.pwned") is None
     assert mallory.page.locator("#mine script, #mine img").count() == 0
     assert mallory.page.locator("#order-form [name=user_id]").input_value() == script_user
+    assert get_json(orders_url(base_url, script_user))["user_id"] == script_user
 
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     alice.page.screenshot(path=ARTIFACTS / "trader-page.png", full_page=True)
