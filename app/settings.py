@@ -54,6 +54,8 @@ COMMANDS_TOPIC = os.environ.get("COMMANDS_TOPIC", f"{ENGINE_APP_ID}-commands")
 FEED_TRADES_KEPT = int(os.environ.get("FEED_TRADES_KEPT", 200))
 FEED_PRIME_PER_PARTITION = int(os.environ.get("FEED_PRIME_PER_PARTITION", 2000))
 STREAM_INTERVAL_S = float(os.environ.get("STREAM_INTERVAL", 0.25))
+#: Seconds the page's read of a user's orders from Cassandra may take before a 503.
+HISTORY_TIMEOUT_S = float(os.environ.get("HISTORY_TIMEOUT", 5))
 
 #: The topics users read and write, created by provisioning with TOPIC_PARTITIONS partitions.
 PUBLIC_TOPICS = (ORDERS_TOPIC, TRADES_TOPIC, ORDER_EVENTS_TOPIC, MARKET_DATA_TOPIC)

@@ -5,6 +5,9 @@
 - `GET /api/symbols/{SYMBOL}/orders/{ORDER_ID}`: an order's state, from the owner too.
 - `GET /api/symbols/{SYMBOL}/trades?limit=50`: the latest committed trades, newest first
   (every worker reads every partition of `trades`, so any worker answers).
+- `GET /api/users/{USER_ID}/orders?limit=50`: the user's open orders, newest completed
+  orders and their fills, from Cassandra (the sink's tables); 503 when Cassandra does not
+  answer in time.
 - `POST /api/orders`: an order command (the contract's JSON); 422 with the engine's error
   for each bad field and nothing sent, else 202 once it is on `orders`.
 
@@ -24,7 +27,8 @@ from app import settings
 from app.faust_app import app
 from tables.books import book_meta
 from web import owned
-from web.services import feed, gateway
+from web.history import DEFAULT_LIMIT, MAX_LIMIT
+from web.services import feed, gateway, history
 from web.validation import check_order
 
 log = logging.getLogger(__name__)
@@ -79,14 +83,32 @@ class OrderStatus(web.View):
         return self.json(state)
 
 
+def query_limit(view: web.View, request: web.Request, default: int, most: int) -> int:
+    """`?limit=N`, capped at `most`; a 400 when it is not an integer."""
+    try:
+        return max(0, min(int(request.query.get("limit", default)), most))
+    except ValueError as error:
+        raise view.ValidationError("limit must be an integer") from error
+
+
 @app.page(f"/api/symbols/{SYMBOL}/trades", name="trades")
 class Trades(web.View):
     async def get(self, request: web.Request, symbol: str) -> web.Response:
-        try:
-            limit = min(int(request.query.get("limit", 50)), MAX_TRADES)
-        except ValueError as error:
-            raise self.ValidationError("limit must be an integer") from error
+        limit = query_limit(self, request, 50, MAX_TRADES)
         return self.json({"symbol": symbol, "trades": feed.recent_trades(symbol, limit)})
+
+
+@app.page("/api/users/{user_id}/orders", name="user-orders")
+class UserOrders(web.View):
+    """Any worker answers: the rows are in Cassandra, whoever owns the symbols."""
+
+    async def get(self, request: web.Request, user_id: str) -> web.Response:
+        limit = query_limit(self, request, DEFAULT_LIMIT, MAX_LIMIT)
+        try:
+            return self.json(await history.user_orders(user_id, limit))
+        except Exception as error:  # timeout, NoHostAvailable, driver errors: Cassandra away
+            log.warning("user orders of %r unavailable: %r", user_id, error)
+            raise self.ServiceUnavailable(f"order records unavailable: {error!r}") from error
 
 
 @app.page("/api/orders", name="orders")

@@ -1,6 +1,7 @@
-"""The page's two Kafka clients, started and stopped with the worker's web server.
+"""The page's two Kafka clients and its Cassandra reader, started and stopped with the
+worker's web server.
 
-They hang off `app.web`, so a worker run `--without-web` opens neither. Open page streams
+They hang off `app.web`, so a worker run `--without-web` opens none. Open page streams
 end when the server shuts down (aiohttp's `on_shutdown`), or it would wait for them.
 """
 
@@ -11,10 +12,12 @@ from typing import Any
 from app.faust_app import app
 from web.feed import MarketFeed
 from web.gateway import OrderGateway
+from web.history import UserHistory
 
 feed = MarketFeed()
 gateway = OrderGateway()
-for service in (feed, gateway):
+history = UserHistory()
+for service in (feed, gateway, history):
     app.web.add_dependency(service)
 
 

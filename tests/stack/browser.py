@@ -77,6 +77,13 @@ class TraderPage:
                       f"a row with {text!r} in #{tbody_id}", arg=[tbody_id, column, text],
                       shows=lambda: self.table(tbody_id))
 
+    def wait_for_tables(self, expected: dict[str, list[list[str]]]) -> None:
+        """Each table (by tbody id) shows exactly these rows."""
+        self.wait_for(f"""expected => Object.entries(expected).every(([id, rows]) =>
+                            JSON.stringify(({TABLE})(id)) === JSON.stringify(rows))""",
+                      f"the tables {expected}", arg=expected,
+                      shows=lambda: {tbody: self.table(tbody) for tbody in expected})
+
     def wait_for(self, predicate: str, what: str, arg: object = None,
                  shows=None, timeout: float = SHOWN_WITHIN_MS) -> None:
         try:

@@ -7,13 +7,16 @@ and topics of its own; the browser is Debian's Chromium driven by Playwright.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import random
 import socket
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
+import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -24,6 +27,7 @@ import pytest
 from playwright.sync_api import Browser, sync_playwright
 
 from engine import parse_command
+from services import cassandra
 from services.config import Settings
 from tests.kafka_io import producer, read_all, send
 from tests.stack.browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, TraderPage, save_artifact
@@ -45,10 +49,23 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def engine_env(kafka_bootstrap: str, settings: Settings,
+def keyspace(settings: Settings) -> Iterator[str]:
+    """A keyspace of this run's own: the sink's rows (trade seqs restart with each run's
+    topics, users recur) never mix with another run's or the developer's."""
+    own = dataclasses.replace(settings, cassandra_keyspace=f"page_{uuid.uuid4().hex[:8]}")
+    cassandra.start(own)
+    cassandra.apply_schema(own)
+    yield own.cassandra_keyspace
+    with cassandra.session(own) as session:
+        session.execute(f"DROP KEYSPACE IF EXISTS {own.cassandra_keyspace}", timeout=60)
+
+
+@pytest.fixture(scope="module")
+def engine_env(kafka_bootstrap: str, settings: Settings, keyspace: str,
                tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     data_dir = tmp_path_factory.mktemp("page") / "data"
-    return {**isolated_env(kafka_bootstrap, settings, data_dir), "WEB_PORT": str(free_port())}
+    return {**isolated_env(kafka_bootstrap, settings, data_dir), "WEB_PORT": str(free_port()),
+            "CASSANDRA_KEYSPACE": keyspace}
 
 
 @pytest.fixture(scope="module")
@@ -81,6 +98,32 @@ def orders_sent(engine_env: dict[str, str], servers: str, at_least: int) -> list
     return [json.loads(value) for _, value in records]
 
 
+def orders_url(base_url: str, user: str) -> str:
+    return f"{base_url}api/users/{urllib.parse.quote(user, safe='')}/orders"
+
+
+def stored_orders(base_url: str, user: str) -> dict:
+    """The user's orders view once it shows a fill (the sink wrote the trade and the orders)."""
+    url = orders_url(base_url, user)
+    deadline = time.monotonic() + 15
+    while not (found := get_json(url))["fills"]:
+        assert time.monotonic() < deadline, f"Cassandra still has {found}"
+        time.sleep(0.2)
+    return found
+
+
+def a_fresh_page_shows_the_stored_orders(browser: Browser, base_url: str,
+                                         live: TraderPage, user: str) -> None:
+    """A page opened now has no live events of the user: what it shows comes from Cassandra,
+    and must be what the page that watched it all shows. It follows another symbol, so not
+    even the fills can come from the feed's recent AAPL trades."""
+    fresh = TraderPage(browser, base_url, user, "MSFT")
+    fresh.wait_for_tables({tbody: live.table(tbody)
+                           for tbody in ("open-orders", "done-orders", "fills")})
+    assert fresh.errors == []
+    fresh.close()
+
+
 def test_two_traders_trade_amend_cancel_and_nothing_unsafe_is_sent_or_shown(
     base_url: str, browser: Browser, engine_env: dict[str, str], kafka_bootstrap: str
 ) -> None:
@@ -99,6 +142,17 @@ def test_two_traders_trade_amend_cancel_and_nothing_unsafe_is_sent_or_shown(
         assert page.table("tape")[0][1:] == ["100.00", "4", "buy"]
     alice.wait_for_row("fills", 3, "100.00")
     bob.wait_for_row("fills", 5, resting)
+
+    # The same users' orders and fills, read back from the sink's tables by a fresh page.
+    alice_done = stored_orders(base_url, "alice")
+    assert [(o["status"], o["price"], o["filled_quantity"])
+            for o in alice_done["completed_orders"]] == [("filled", "100.00", 4)]
+    assert alice_done["open_orders"] == []
+    bob_open = stored_orders(base_url, "bob")
+    assert [(o["order_id"], o["price"], o["remaining_quantity"])
+            for o in bob_open["open_orders"]] == [(resting, "100.00", 6)]
+    for user, page in (("alice", alice), ("bob", bob)):
+        a_fresh_page_shows_the_stored_orders(browser, base_url, page, user)
 
     # An amend to a new price moves the order; a cancel takes it off the book.
     row = bob.page.locator("#open-orders tr", has_text=resting)
@@ -128,6 +182,7 @@ def test_two_traders_trade_amend_cancel_and_nothing_unsafe_is_sent_or_shown(
     assert mallory.page.evaluate("() => window.pwned") is None
     assert mallory.page.locator("#mine script, #mine img").count() == 0
     assert mallory.page.locator("#order-form [name=user_id]").input_value() == script_user
+    assert get_json(orders_url(base_url, script_user))["user_id"] == script_user
 
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     alice.page.screenshot(path=ARTIFACTS / "trader-page.png", full_page=True)

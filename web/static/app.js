@@ -8,6 +8,7 @@ const TRADES_KEPT = 200;
 const FILLS_KEPT = 50;
 const DONE_KEPT = 50;
 const TERMINAL = new Set(["filled", "cancelled", "expired", "rejected"]);
+const HISTORY_EVERY_MS = 1000;
 
 const state = {
   symbol: "",
@@ -17,10 +18,17 @@ const state = {
   open: new Map(),     // SYMBOL/ORDER_ID -> latest event or record of a resting order
   done: new Map(),     // SYMBOL/ORDER_ID -> final event or record
   fills: new Map(),    // trade id -> trade of the user
+  stored: emptyStored(),  // the same three, as Cassandra last had them (GET /api/users/…/orders)
   stream: null,
+  historyTimer: null,
+  historyAt: 0,
 };
 
 const $ = (id) => document.getElementById(id);
+
+function emptyStored() {
+  return {open: new Map(), done: new Map(), fills: new Map()};
+}
 const form = $("order-form");
 
 // -- DOM helpers --------------------------------------------------------------
@@ -49,6 +57,12 @@ function button(label, onClick) {
 
 function timeOf(iso) {
   return typeof iso === "string" ? iso.slice(11, 23) : "";
+}
+
+// Milliseconds since the epoch; Cassandra's times come without a zone and are UTC.
+function instant(iso) {
+  if (typeof iso !== "string") return 0;
+  return Date.parse(/(Z|[+-]\d\d:\d\d)$/.test(iso) ? iso : `${iso}Z`) || 0;
 }
 
 function notice(text) {
@@ -174,20 +188,35 @@ function applyOrderEvent(event) {
   }
 }
 
+// Live events are never older than Cassandra's rows (the sink writes what the feed already
+// showed), and a completed order never rests again: live wins, completed wins over open.
+function mergedOrders() {
+  const done = new Map([...state.stored.done, ...state.done]);
+  const open = new Map();
+  for (const [key, order] of [...state.stored.open, ...state.open]) {
+    if (!done.has(key)) open.set(key, order);
+  }
+  return {open, done};
+}
+
 function showOrders() {
-  const open = [...state.open.values()].map((o) => row([
+  const {open, done} = mergedOrders();
+  $("open-orders").replaceChildren(...[...open.values()].map((o) => row([
     o.order_id, o.symbol, o.side, o.price, o.quantity, o.filled_quantity, o.remaining_quantity,
     orderActions(o),
-  ]));
-  $("open-orders").replaceChildren(...open);
-  const done = [...state.done.values()].reverse().map((o) => row([
+  ])));
+  const newest = [...done.values()]
+    .sort((a, b) => instant(b.completed_at ?? b.ts) - instant(a.completed_at ?? a.ts))
+    .slice(0, DONE_KEPT);
+  $("done-orders").replaceChildren(...newest.map((o) => row([
     o.order_id, o.symbol, o.side, o.price, o.quantity, o.filled_quantity, o.status, o.detail,
-  ]));
-  $("done-orders").replaceChildren(...done);
+  ])));
 }
 
 function showFills() {
-  const newest = [...state.fills.values()].sort((a, b) => (a.ts < b.ts ? 1 : -1));
+  const newest = [...new Map([...state.stored.fills, ...state.fills]).values()]
+    .sort((a, b) => instant(b.ts) - instant(a.ts))
+    .slice(0, FILLS_KEPT);
   const fills = newest.map((t) => {
     const side = t.buy_user_id === state.user ? "buy" : "sell";
     return row([t.trade_id, t.symbol, side, t.price, t.quantity,
@@ -221,6 +250,35 @@ function orderActions(order) {
   return td;
 }
 
+// -- my orders from Cassandra ------------------------------------------------------
+
+// At most one load a second: after the stream opens, then after the user's own events.
+function scheduleHistory() {
+  if (!state.user || state.historyTimer !== null) return;
+  const wait = Math.max(0, state.historyAt + HISTORY_EVERY_MS - Date.now());
+  state.historyTimer = setTimeout(() => {
+    state.historyTimer = null;
+    state.historyAt = Date.now();
+    loadHistory();
+  }, wait);
+}
+
+async function loadHistory() {
+  const user = state.user;
+  const found = await getJSON(`/api/users/${encodeURIComponent(user)}/orders`)
+    .catch((error) => notice(`order records unavailable: ${error.message}`));
+  if (!found || user !== state.user) return;
+  const byOrder = (rows) => new Map(rows.map((o) => [orderKey(o), o]));
+  state.stored = {
+    open: byOrder(found.open_orders),
+    done: byOrder(found.completed_orders),
+    // ts_text is the trade's exact time as the live feed has it
+    fills: new Map(found.fills.map((t) => [t.trade_id, {...t, ts: t.ts_text ?? t.ts}])),
+  };
+  showOrders();
+  showFills();
+}
+
 async function sendAction(message, errorCell) {
   const {status, body} = await postOrder(message);
   errorCell.textContent = status === 202 ? "" : Object.values(body.errors || {}).join("; ");
@@ -239,12 +297,14 @@ function connect() {
     status.textContent = "live";
     status.dataset.state = "live";
     loadSymbol();  // after the stream is open, so nothing falls between the two
+    scheduleHistory();
   });
   stream.addEventListener("depth", (e) => showDepth(JSON.parse(e.data)));
   stream.addEventListener("trades", (e) => addTrades(JSON.parse(e.data)));
   stream.addEventListener("orders", (e) => {
     JSON.parse(e.data).forEach(applyOrderEvent);
     showOrders();
+    scheduleHistory();
   });
   stream.onerror = () => {
     status.textContent = "reconnecting";
@@ -328,6 +388,7 @@ function follow() {
     state.open = new Map();
     state.done = new Map();
     state.fills = new Map();
+    state.stored = emptyStored();
     showOrders();
     showFills();
   }
