@@ -166,7 +166,7 @@ class Chaos:
         self.settings = replace(Settings(), run_dir=root / "services", kafka_port=free_port(),
                                 kafka_controller_port=free_port())
         self.servers = kafka.bootstrap(self.settings)
-        self.env = {"KAFKA_BROKER": f"kafka://{self.servers}",
+        self.env = {"KAFKA_BROKER": f"kafka://{self.servers}", "WORKER_AGENTS": "engine",
                     "BROKER_SESSION_TIMEOUT": str(SESSION_TIMEOUT_S)}
         self.slots = [WorkerSlot(name, root, self.env) for name in ("a", "b")]
 

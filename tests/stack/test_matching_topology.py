@@ -26,7 +26,9 @@ pytestmark = pytest.mark.services
 
 @pytest.fixture
 def engine_env(kafka_bootstrap: str, settings: Settings, tmp_path: Path) -> dict[str, str]:
-    return isolated_env(kafka_bootstrap, settings, tmp_path / "data-1")
+    # The engine's agents only: these tests read Kafka, the sink has tests of its own.
+    return {**isolated_env(kafka_bootstrap, settings, tmp_path / "data-1"),
+            "WORKER_AGENTS": "engine"}
 
 
 @pytest.fixture
