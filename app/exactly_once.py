@@ -52,13 +52,6 @@ fails if any Faust or aiokafka internal we rely on changes).
    committed the transaction of the shared transactional id without that partition's
    offset, and a restart applied those commands a second time. Every event of a
    transaction is processed in offset order, so its last offset is exact.
-10. Never past a hole. Faust can drop fetched events (a flow cleared, a generation
-   skipped) and not read them again; our offsets would then commit past records nobody
-   processed (orders lost), Faust's would leave the partition's outputs committed without
-   its offset (commands applied twice). Before a commit, every partition's processed
-   events must be contiguous with its committed offset in Faust's own bookkeeping (acks
-   plus the offsets it saw were not data); otherwise the worker fail-stops and restarts
-   from the committed offsets.
 """
 
 from __future__ import annotations
@@ -293,8 +286,6 @@ class PartitionTransactions(TransactionManager):
         """
         offsets_by_tid = {tid: self._offsets_after(self._open[tid])
                           for tid in tids if self._open.get(tid)}
-        for offsets in offsets_by_tid.values():
-            self._check_no_holes(offsets)
         results = await asyncio.gather(
             *(self._commit_one(tid, offsets, start_new_transaction)
               for tid, offsets in offsets_by_tid.items()), return_exceptions=True)
@@ -303,23 +294,6 @@ class PartitionTransactions(TransactionManager):
                 fail_stop(f"commit of transaction {tid} failed", result)
         return {tp: offset for offsets in offsets_by_tid.values()
                 for tp, offset in offsets.items()}
-
-    def _check_no_holes(self, offsets: Mapping[TP, int]) -> None:
-        """Fail-stop rather than commit past a record no unit of work processed (rule 10).
-
-        Faust's acks and gap tree say up to where a partition's records were all either
-        processed or not data (commit markers, aborted records); an event Faust dropped
-        without reading it again leaves a hole below the transaction's last event.
-        """
-        acks_enabled_for = self.app.topics.acks_enabled_for
-        for tp, offset in offsets.items():
-            if not acks_enabled_for(tp.topic):  # acked in order by its agent (the sink)
-                continue
-            contiguous = self.consumer._new_offset(tp)
-            if contiguous is None or contiguous < offset:
-                fail_stop(f"{tp}: events processed up to offset {offset - 1} but read "
-                          f"without a hole only up to {contiguous}: not committing past "
-                          f"an unprocessed record")
 
     @staticmethod
     def _offsets_after(events: list[tuple[EventT, Handler]]) -> dict[TP, int]:
