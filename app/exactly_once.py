@@ -40,7 +40,12 @@ fails if any Faust or aiokafka internal we rely on changes).
 7. A restarted worker must not read a stream partition before it is seeked: Faust's
    recovery resumes the partitions before seeking them while the fetcher already runs,
    and records fetched meanwhile were processed or dropped. Such a partition stays paused
-   until it is seeked and the flow resumes (the queues are cleared by then).
+   until it is seeked and the flow resumes (the queues are cleared by then), and a unit
+   of work skips any event of a partition not yet seeked in this generation: a fetch
+   that was under way when the generation changed delivered records past the committed
+   offset, stamped with the new generation; processed before the seek and skipped as
+   "already done" after it, they left the records in between unprocessed and committed
+   over (orders lost). A record read twice in one generation now stops the worker.
 8. Recovery asks the broker where each changelog ends. Under transactions Faust reads the
    last stable offset its fetcher last saw, which is unknown (-1) before the first fetch,
    and its consistency check then refuses every store that has a persisted offset: a
@@ -128,6 +133,7 @@ class PartitionHealth:
     def __init__(self) -> None:
         self.commits = 0
         self.rollbacks = 0
+        self.skipped = 0  # stale events left to be read again
         self.last_commit: float | None = None
         self.open_since: float | None = None  # first event of the open transaction
         self.open_events = 0
@@ -136,6 +142,7 @@ class PartitionHealth:
         return {
             "commits": self.commits,
             "rollbacks": self.rollbacks,
+            "skipped_stale_events": self.skipped,
             "seconds_since_commit": (None if self.last_commit is None
                                      else round(now - self.last_commit, 3)),
             "uncommitted_events": self.open_events,
@@ -157,6 +164,8 @@ class PartitionTransactions(TransactionManager):
         self._in_flight: dict[str, list[asyncio.Future]] = defaultdict(list)
         self._open: dict[str, list[tuple[EventT, Handler]]] = defaultdict(list)
         self._last_done: dict[TP, int] = {}
+        #: Partitions seeked to their committed offset in this generation (rule 7).
+        self.seeked: set[TP] = set()
 
     # -- units of work ----------------------------------------------------------------
 
@@ -184,18 +193,23 @@ class PartitionTransactions(TransactionManager):
             event.ack()
 
     def _current(self, message: Message) -> bool:
-        """Not fetched before a rebalance, nor already done in this generation."""
-        if self.revoking or message.generation_id != self.app.consumer_generation_id:
+        """Fetched in this generation, after its partition was seeked (rule 7)."""
+        tp = message.tp
+        if (self.revoking or message.generation_id != self.app.consumer_generation_id
+                or tp not in self.seeked):
             return False
-        done = self._last_done.get(message.tp)
-        return done is None or message.offset > done
+        done = self._last_done.get(tp)
+        if done is not None and message.offset <= done:
+            fail_stop(f"{tp} offset {message.offset} read again after offset {done} in "
+                      f"the same generation: the open transaction cannot be trusted")
+        return True
 
     def _skip(self, message: Message) -> None:
         """Leave a stale event unacked for good: it is read again from the committed offset."""
-        log.info("skipping %s offset %d (generation %s, now %s, revoking %s, last done %s)",
-                 message.tp, message.offset, message.generation_id,
-                 self.app.consumer_generation_id, self.revoking,
-                 self._last_done.get(message.tp))
+        log.debug("skipping %s offset %d (generation %s, now %s, revoking %s, seeked %s)",
+                  message.tp, message.offset, message.generation_id,
+                  self.app.consumer_generation_id, self.revoking, message.tp in self.seeked)
+        self.health[self.tid_for(message.tp)].skipped += 1
         message.acked = True  # so the stream's own ack records no offset for it
         self.consumer._unacked_messages.discard(message)
 
@@ -367,6 +381,7 @@ class PartitionTransactions(TransactionManager):
         """A new generation: recovery seeks every partition to its committed offset."""
         self.revoking = False
         self._last_done.clear()
+        self.seeked.clear()
 
     def states(self) -> dict[str, dict[str, Any]]:
         """Each partition's health, with its transactional producer's state."""
@@ -450,6 +465,7 @@ class Consumer(AIOKafkaConsumer):
     async def perform_seek(self) -> None:
         seeking = set(self._awaiting_seek)
         await super().perform_seek()
+        self.transactions.seeked |= self.assignment()
         done = seeking & self._awaiting_seek  # not paused again by a rebalance meanwhile
         self._awaiting_seek -= done
         self._seeked |= done
