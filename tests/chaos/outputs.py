@@ -20,7 +20,7 @@ from typing import Any
 Published = dict[tuple[str, str | None], list[Any]]
 
 _ASSIGNED_ID = re.compile(r"^[A-Za-z0-9._-]+-\d+-\d+$")
-WALL_CLOCK_FIELDS = frozenset({"ts"})
+WALL_CLOCK_FIELDS = frozenset({"ts", "accepted_ts"})
 
 
 def normalise(value: Any) -> Any:
