@@ -2,10 +2,10 @@
 
 Per key (the symbol), the records of each output topic must be equal and in the same
 order; wall-clock fields (`ts`, `accepted_ts`) are dropped, and an order id the engine
-assigned from the message's position (`TOPIC-PARTITION-OFFSET`) is masked, since a replayed file and a
-partitioned topic number their messages differently. Records without a key (rejections of
-messages without a readable symbol) have no order relative to each other: they compare as
-a multiset.
+assigned from the message's position (`TOPIC-PARTITION-OFFSET`) is masked, since a
+replayed file and a partitioned topic number their messages differently. Records without
+a key (rejections of messages without a readable symbol) have no order relative to each
+other: they compare as a multiset.
 """
 
 from __future__ import annotations
