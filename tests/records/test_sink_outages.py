@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import os
 import shutil
 import socket
 import time
@@ -23,6 +24,10 @@ from tests.kafka_io import read_all
 from tests.records.stack import wait_until
 from tests.records.test_sink_stack import CATCH_UP_S, assert_records, keyspace_env, start_stream
 from tests.stack.worker import Worker
+
+#: Shorter than the 20,000 of the stack test, so both kills fit the suite's time budget
+#: (a kill mid-stream needs only a stream long enough to be killed in the middle of).
+OUTAGE_MESSAGES = int(os.environ.get("SINK_OUTAGE_MESSAGES", 5_000))
 
 pytestmark = pytest.mark.services
 
@@ -50,7 +55,7 @@ def test_killed_sink_worker_resumes_from_its_committed_offsets(
     sink_env = {**env, "WORKER_AGENTS": "sink", "FAUST_DATADIR": str(tmp_path / "sink-1")}
     first = Worker("app", sink_env, tmp_path / "sink-1.log").start().wait_ready()
     try:
-        expected = start_stream(env, kafka_bootstrap)
+        expected = start_stream(env, kafka_bootstrap, OUTAGE_MESSAGES)
         assert some_trades_written(sink_keyspace), first.tail()
         first.kill()
         replacement = Worker("app", {**sink_env, "FAUST_DATADIR": str(tmp_path / "sink-2")},
@@ -89,7 +94,7 @@ def test_cassandra_killed_mid_stream_the_sink_waits_and_catches_up(
     env = {**stack_env, **keyspace_env(own_cassandra)}
     worker = Worker("app", env, tmp_path / "worker.log").start().wait_ready()
     try:
-        expected = start_stream(env, kafka_bootstrap)
+        expected = start_stream(env, kafka_bootstrap, OUTAGE_MESSAGES)
         assert some_trades_written(own_cassandra), worker.tail()
         cassandra.kill(own_cassandra)
         down_at = time.monotonic()

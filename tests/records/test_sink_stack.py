@@ -33,8 +33,8 @@ MESSAGES = int(os.environ.get("SINK_TEST_MESSAGES", 20_000))
 CATCH_UP_S = float(os.environ.get("SINK_TEST_CATCH_UP_S", 1800))
 
 
-def start_stream(env: dict[str, str], servers: str) -> Expected:
-    lines = mixed_lines(MESSAGES)
+def start_stream(env: dict[str, str], servers: str, messages: int = MESSAGES) -> Expected:
+    lines = mixed_lines(messages)
     positions = asyncio.run(produce(servers, env["ORDERS_TOPIC"], lines))
     return Expected(lines, positions, env["ORDERS_TOPIC"])
 
