@@ -18,8 +18,9 @@ fails if any Faust or aiokafka internal we rely on changes).
    finds a committed prefix of the changelog and Faust's recovery reads on from there.
 3. A commit never splits an event: each partition has a lock held while an event is
    processed and acked, and the commit holds every partition's lock while it computes the
-   offsets, waits for the sends, commits the transactions, applies the staged rows and
-   begins the next transactions. Partitions do not wait for each other otherwise.
+   offsets, waits for the sends, commits the partitions' transactions (concurrently),
+   applies the staged rows and begins the next transactions. Partitions do not wait for
+   each other otherwise.
 4. An agent error rolls the partition back: the open transaction is aborted, its staged
    rows discarded, the cached books of the partition dropped (they rebuild from the
    committed store), the events of the transaction are run again and the failed event is
@@ -115,9 +116,7 @@ async def send(topic: str, key: bytes | None, value: bytes | None,
     if unit is None:
         raise RuntimeError("send() outside a unit of work")
     transactions, tid = unit
-    fut = await transactions._transaction_producer(tid).send(topic, value, key=key,
-                                                             partition=partition)
-    transactions._in_flight[tid].append(fut)
+    await transactions.send_bytes(tid, topic, key, value, partition)
 
 
 async def units_of_work(stream: StreamT, handle: Handler) -> None:
@@ -271,6 +270,13 @@ class PartitionTransactions(TransactionManager):
                                        transactional_id=tid)
         self._in_flight[tid].append(fut)
         return fut
+
+    async def send_bytes(self, tid: str, topic: str, key: bytes | None, value: bytes | None,
+                         partition: int | None) -> None:
+        """Into transaction `tid`; the commit waits for the broker to have it."""
+        fut = await self._transaction_producer(tid).send(topic, value, key=key,
+                                                         partition=partition)
+        self._in_flight[tid].append(fut)
 
     def stage(self, event: EventT, store: Any, key: bytes, value: bytes | None) -> None:
         """Hold a table row until the event's transaction commits (app.staged_state)."""
