@@ -38,7 +38,10 @@ PRODUCER_MAX_BATCH_SIZE = int(os.environ.get("PRODUCER_MAX_BATCH_SIZE", 256 * 10
 #: Standby copies of each table partition on other workers. None by default: Faust's
 #: standby recovery crashed the worker under churn (a seek to a missing offset), and the
 #: bulk restore (`app.fast_restore`) makes a moved partition's restore a matter of seconds.
-STANDBY_REPLICAS = int(os.environ.get("TABLE_STANDBY_REPLICAS", 0))
+#: A worker without tables (sink only) has nothing to copy, but Faust runs its own
+#: assignor, which the transactional ids need, only with tables or standbys: it keeps 1.
+STANDBY_REPLICAS = int(os.environ.get("TABLE_STANDBY_REPLICAS",
+                                      0 if "engine" in WORKER_AGENTS else 1))
 TOPIC_PARTITIONS = int(os.environ.get("TOPIC_PARTITIONS", 8))
 
 ORDERS_TOPIC = os.environ.get("ORDERS_TOPIC", "orders")
