@@ -261,7 +261,11 @@ def test_the_page_keeps_up_with_10000_resting_orders_and_a_steady_flow(
     with ThreadPoolExecutor(1) as pool:
         flow = pool.submit(asyncio.run,
                            steady_flow(kafka_bootstrap, orders_topic, symbol, stop))
-        time.sleep(2)  # the flow is on the page before the measurements start
+        # Steady state first: one probe's fill shows once the worker has digested the
+        # booking (its sink is still writing the 10,000 orders to Cassandra); then the
+        # flow runs on the page for 2 s before the measurements start.
+        prober.wait_for_row("fills", 5, prober.sent_order_id("sell", "50.00", "1"))
+        time.sleep(2)
         window_start = prober.page.evaluate("() => performance.now()")
         latencies = []
         for _ in range(PROBES):
