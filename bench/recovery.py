@@ -18,7 +18,6 @@ import asyncio
 import json
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
@@ -27,7 +26,7 @@ from aiokafka.partitioner import murmur2
 from services import kafka
 from services.config import Settings
 from tests.kafka_io import read_all, send
-from tests.stack.worker import Worker
+from tests.stack.worker import Worker, isolated_env
 
 PARTITIONS = 8
 CHANGELOGS = ("book-orders", "book-seen", "book-meta")
@@ -117,15 +116,9 @@ def main() -> None:
     args = parser.parse_args()
     settings = Settings()
     servers = kafka.bootstrap(settings)
-    run = uuid.uuid4().hex[:8]
-    app_id = f"recovery-{run}"
-    env = {"KAFKA_BROKER": f"kafka://{servers}", "APP_ID": app_id,
-           "ORDERS_TOPIC": f"orders-{run}", "TRADES_TOPIC": f"trades-{run}",
-           "ORDER_EVENTS_TOPIC": f"order-events-{run}",
-           "MARKET_DATA_TOPIC": f"market-data-{run}", "COMMANDS_TOPIC": f"{app_id}-commands"}
-    kafka.create_topics(settings, [env[k] for k in env if k.endswith("_TOPIC")
-                                   and k != "COMMANDS_TOPIC"])
-    kafka.declare_app_topics(env)
+    tmp = tempfile.mkdtemp(prefix="recovery-")  # kept: the workers' logs are worth reading
+    worker_env = isolated_env(servers, settings, Path(tmp, "data"))
+    app_id = worker_env["APP_ID"]
     symbols = [f"S{n}" for n in range(args.symbols)]
     records = rows(args.orders, symbols)
     total = sum(len(r) for r in records.values())
@@ -134,8 +127,6 @@ def main() -> None:
     print(f"filled {total:,} changelog records in {time.monotonic() - began:.1f} s")
     baseline = asyncio.run(read_changelogs(servers, app_id, total))
 
-    tmp = tempfile.mkdtemp(prefix="recovery-")  # kept: the workers' logs are worth reading
-    worker_env = {**env, "FAUST_DATADIR": f"{tmp}/data"}
     cold_ready, cold_total, worker = time_start(worker_env, Path(tmp, "w1.log"), symbols,
                                                 servers)
     worker.stop()
