@@ -14,8 +14,9 @@ import logging
 from agents.publish import publish
 from agents.rejects import rejection_command
 from app import settings
-from app.exactly_once import send, units_of_work
+from app.exactly_once import batches_of_work, send
 from app.faust_app import app
+from app.record_batches import RecordBatch
 from engine import Rejection, parse_command, wall_clock
 from engine.outputs import encode_json, rejection_output
 from topology.topics import orders
@@ -25,15 +26,19 @@ ENGINE_CONFIG = settings.engine_config()
 COMMANDS = settings.COMMANDS_TOPIC
 
 
-async def validate(event) -> None:
+async def validate_all(batch: RecordBatch) -> None:
+    for record in batch.records:
+        await validate(record)
+
+
+async def validate(record) -> None:
     """Validate one message in the contract's order; forward or reject it."""
-    message = event.message
-    parsed = parse_command(event.value, topic=message.topic, partition=message.partition,
-                           offset=message.offset, now=wall_clock(), config=ENGINE_CONFIG)
+    parsed = parse_command(record.value, topic=record.topic, partition=record.partition,
+                           offset=record.offset, now=wall_clock(), config=ENGINE_CONFIG)
     if not isinstance(parsed, Rejection):
         await forward(parsed.symbol, parsed.to_dict())
         return
-    log.info("rejected %s-%d-%d: %s %s", message.topic, message.partition, message.offset,
+    log.info("rejected %s-%d-%d: %s %s", record.topic, record.partition, record.offset,
              parsed.reason, parsed.detail)
     if parsed.symbol is None:
         await publish(rejection_output(parsed))
@@ -48,5 +53,5 @@ async def forward(symbol: str, value: dict) -> None:
 
 @app.agent(orders)
 async def ingress(stream):
-    """Each message is one unit of work of its partition's transaction."""
-    await units_of_work(stream, validate)
+    """Each fetched batch of a partition is one unit of work of its transaction."""
+    await batches_of_work(stream, validate_all)

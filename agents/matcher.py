@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import logging
 
+import orjson
+
 from agents.publish import publish
 from agents.rejects import forwarded_rejection
 from app import faults
-from app.exactly_once import units_of_work
+from app.exactly_once import batches_of_work
 from app.faust_app import app
+from app.record_batches import RecordBatch
 from engine import Command, Rejection, rejection_output, result_outputs, wall_clock
 from engine.rejections import INVALID_JSON
 from tables.books import BookStore
@@ -32,22 +35,28 @@ async def rebuild_books_after_rebalance(sender, assigned, **kwargs) -> None:
 app.on_rollback.append(store.forget)  # its books hold rolled-back changes: rebuild them
 
 
-async def apply_command(event) -> None:
+async def apply_all(batch: RecordBatch) -> None:
+    for record in batch.records:
+        await apply_command(record)
+
+
+async def apply_command(record) -> None:
     """Apply one command, persist what changed, publish trades, events and market data."""
     try:
-        rejection = forwarded_rejection(event.value)
-        command = None if rejection else Command.from_dict(event.value)
+        value = orjson.loads(record.value)
+        rejection = forwarded_rejection(value)
+        command = None if rejection else Command.from_dict(value)
     except (KeyError, TypeError, ValueError) as exc:  # not written by our ingress
-        log.error("unreadable command at %s offset %d: %r", event.message.tp,
-                  event.message.offset, exc)
+        log.error("unreadable command at %s-%d offset %d: %r", record.topic,
+                  record.partition, record.offset, exc)
         rejection = Rejection(INVALID_JSON, f"unreadable command: {exc}", ts=wall_clock())
     if rejection is not None:
         await publish(rejection_output(rejection))
         return
-    book = await store.book(event.message.partition, command.symbol)
+    book = await store.book(record.partition, command.symbol)
     now = wall_clock()
     result = book.apply(command, now)
-    await store.save(event, book.symbol, result.delta())
+    await store.save(record.partition, book.symbol, result.delta())
     for output in result_outputs(book, result, now):
         await publish(output)
         faults.after_output(command)
@@ -55,5 +64,5 @@ async def apply_command(event) -> None:
 
 @app.agent(commands)
 async def matcher(stream):
-    """Each command is one unit of work of its partition's transaction."""
-    await units_of_work(stream, apply_command)
+    """Each fetched batch of a partition's commands is one unit of work of its transaction."""
+    await batches_of_work(stream, apply_all)

@@ -1,6 +1,7 @@
 """Exactly-once processing that survives crashes, rebalances, broker loss and agent errors.
 
-The unit of work is one event. Kafka Streams' rule applies: each source partition (Faust
+The unit of work is one event, or one fetched batch of a partition for the agents that
+take batches (`app.record_batches`). Kafka Streams' rule applies: each source partition (Faust
 groups them by transactional id, `{app}-{group}-{partition}`) has one transactional
 producer, and everything an event causes joins that partition's open transaction: its
 outputs, its table changelog records and, at commit, its offset. The rules below close the
@@ -13,8 +14,9 @@ fails if any Faust or aiokafka internal we rely on changes).
    transaction, and its delivery future is kept: the commit waits for every one of them,
    and a failed send fails the commit instead of committing a transaction without it.
 2. The local store holds only committed rows (`app.staged_state`): a command's rows are
-   staged and written to RocksDB, with the changelog offset they reach, after its
-   transaction committed. A restart on the same data dir after a SIGKILL or an abort
+   staged, sent to their changelogs when the transaction commits (inside it: the last
+   value of each row) and written to RocksDB, with the changelog offset they reach, after
+   it committed. A restart on the same data dir after a SIGKILL or an abort
    finds a committed prefix of the changelog and Faust's recovery reads on from there.
 3. A commit never splits an event: each partition has a lock held while an event is
    processed and acked, and the commit holds every partition's lock while it computes the
@@ -71,6 +73,8 @@ from collections import defaultdict
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from contextlib import AsyncExitStack, asynccontextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import faust
@@ -78,9 +82,13 @@ from faust.transport.consumer import TransactionManager, ensure_TPset
 from faust.transport.drivers.aiokafka import AIOKafkaConsumerThread
 from faust.transport.drivers.aiokafka import Consumer as AIOKafkaConsumer
 from faust.transport.drivers.aiokafka import Transport as AIOKafkaTransport
-from faust.types import TP, EventT, Message, StreamT
+from faust.types import TP, EventT, StreamT
+from mode.utils.aiter import aiter
 
+from app import settings
+from app.record_batches import BatchRoutes, RecordBatch
 from app.staged_state import StagedWrites
+from app.transaction_outputs import PendingRecords, SentBatch, highest_offsets
 
 log = logging.getLogger(__name__)
 
@@ -90,6 +98,7 @@ MAX_ATTEMPTS = 3
 FAIL_STOP_EXIT_CODE = 70
 
 Handler = Callable[[EventT], Awaitable[None]]
+BatchHandler = Callable[[RecordBatch], Awaitable[None]]
 
 #: The transactions and transactional id of the unit of work running in this task, if any.
 _current_unit: ContextVar[tuple[PartitionTransactions, str] | None] = ContextVar(
@@ -108,15 +117,25 @@ async def send(topic: str, key: bytes | None, value: bytes | None,
                partition: int | None = None) -> None:
     """Send serialised bytes in the current unit of work's transaction (rule 1).
 
-    Straight to the partition's transactional producer: Faust's send path (serialisers,
-    futures, sensors, a lock per send) cost more than the rest of a command together.
+    Straight to the partition's transactional producer, as whole batches when the unit
+    ends (`app.transaction_outputs`): Faust's send path (serialisers, futures, sensors, a
+    lock per send), then aiokafka's per-record send, cost more than the rest of a command.
     Without a partition, the record goes where Kafka's default partitioner puts its key.
     """
     unit = _current_unit.get()
     if unit is None:
         raise RuntimeError("send() outside a unit of work")
     transactions, tid = unit
-    await transactions.send_bytes(tid, topic, key, value, partition)
+    transactions.send_bytes(tid, topic, key, value, partition)
+
+
+def stage(store: Any, partition: int, key: bytes, value: bytes | None) -> None:
+    """Hold a table row until the current unit of work's transaction commits (rule 2)."""
+    unit = _current_unit.get()
+    if unit is None:
+        raise RuntimeError("stage() outside a unit of work")
+    transactions, tid = unit
+    transactions.staged.stage(tid, store, partition, key, value)
 
 
 async def units_of_work(stream: StreamT, handle: Handler) -> None:
@@ -124,6 +143,33 @@ async def units_of_work(stream: StreamT, handle: Handler) -> None:
     transactions: PartitionTransactions = stream.app.consumer.transactions
     async for event in stream.events():
         await transactions.process(event, handle)
+
+
+async def batches_of_work(stream: StreamT, handle: BatchHandler) -> None:
+    """Run `handle` on each fetched batch of the stream's partitions as one unit of work.
+
+    The agent's stream only subscribes its topic; the consumer routes the topic's records
+    here as batches (`app.record_batches`), never through the stream's events.
+    """
+    app = stream.app
+    channel = aiter(stream.channel)  # subscribes the topic, as iterating the stream does
+    batches = app.consumer.batch_routes.queue_for(channel.topics)
+    transactions: PartitionTransactions = app.consumer.transactions
+    inbound = app.monitor.stream_inbound_time  # Faust's stalled-stream alarm reads it
+    while True:
+        batch = await batches.get()
+        inbound[batch.tp] = time.monotonic()
+        await transactions.process_batch(batch, handle)
+
+
+@dataclass(slots=True)
+class _Unit:
+    """An event or a batch in an open transaction: what a rollback redoes, what a commit
+    covers (the offsets up to `last_offset` of `tp`)."""
+
+    tp: TP
+    last_offset: int
+    run: Callable[[], Awaitable[None]]
 
 
 class PartitionHealth:
@@ -160,8 +206,9 @@ class PartitionTransactions(TransactionManager):
         self.revoking = False
         self._locks: dict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
         self._tids: dict[TP, str] = {}
-        self._in_flight: dict[str, list[asyncio.Future]] = defaultdict(list)
-        self._open: dict[str, list[tuple[EventT, Handler]]] = defaultdict(list)
+        self._pending: dict[str, PendingRecords] = defaultdict(PendingRecords)
+        self._in_flight: dict[str, list[SentBatch]] = defaultdict(list)
+        self._open: dict[str, list[_Unit]] = defaultdict(list)
         self._last_done: dict[TP, int] = {}
         #: Partitions seeked to their committed offset in this generation (rule 7).
         self.seeked: set[TP] = set()
@@ -179,59 +226,72 @@ class PartitionTransactions(TransactionManager):
         message = event.message
         tid = self.tid_for(message.tp)
         async with self._locks[tid]:
-            if not self._current(message):
-                self._skip(message)
-                return
-            self._open[tid].append((event, handle))
-            health = self.health[tid]
-            health.open_events += 1
-            if health.open_since is None:
-                health.open_since = time.time()
-            await self._run_with_retries(tid, event, handle)
-            self._last_done[message.tp] = message.offset
-            event.ack()
+            if self._current(message.tp, message.generation_id, message.offset):
+                await self._process(tid, _Unit(message.tp, message.offset,
+                                               partial(handle, event)))
+                event.ack()
+            else:  # leave it unacked for good: it is read again from the committed offset
+                self._skip(tid, message.tp, message.offset, message.generation_id)
+                message.acked = True  # so the stream's own ack records no offset for it
+                self.consumer._unacked_messages.discard(message)
 
-    def _current(self, message: Message) -> bool:
+    async def process_batch(self, batch: RecordBatch, handle: BatchHandler) -> None:
+        tid = self.tid_for(batch.tp)
+        async with self._locks[tid]:
+            if self._current(batch.tp, batch.generation_id, batch.first_offset):
+                await self._process(tid, _Unit(batch.tp, batch.last_offset,
+                                               partial(handle, batch)))
+            else:  # read again from the committed offset
+                self._skip(tid, batch.tp, batch.first_offset, batch.generation_id)
+
+    async def _process(self, tid: str, unit: _Unit) -> None:
+        self._open[tid].append(unit)
+        health = self.health[tid]
+        health.open_events += 1
+        if health.open_since is None:
+            health.open_since = time.time()
+        await self._run_with_retries(tid, unit)
+        self._last_done[unit.tp] = unit.last_offset
+
+    def _current(self, tp: TP, generation_id: int, offset: int) -> bool:
         """Fetched in this generation, after its partition was seeked (rule 7)."""
-        tp = message.tp
-        if (self.revoking or message.generation_id != self.app.consumer_generation_id
+        if (self.revoking or generation_id != self.app.consumer_generation_id
                 or tp not in self.seeked):
             return False
         done = self._last_done.get(tp)
-        if done is not None and message.offset <= done:
-            fail_stop(f"{tp} offset {message.offset} read again after offset {done} in "
+        if done is not None and offset <= done:
+            fail_stop(f"{tp} offset {offset} read again after offset {done} in "
                       f"the same generation: the open transaction cannot be trusted")
         return True
 
-    def _skip(self, message: Message) -> None:
-        """Leave a stale event unacked for good: it is read again from the committed offset."""
+    def _skip(self, tid: str, tp: TP, offset: int, generation_id: int) -> None:
         log.debug("skipping %s offset %d (generation %s, now %s, revoking %s, seeked %s)",
-                  message.tp, message.offset, message.generation_id,
-                  self.app.consumer_generation_id, self.revoking, message.tp in self.seeked)
-        self.health[self.tid_for(message.tp)].skipped += 1
-        message.acked = True  # so the stream's own ack records no offset for it
-        self.consumer._unacked_messages.discard(message)
+                  tp, offset, generation_id, self.app.consumer_generation_id,
+                  self.revoking, tp in self.seeked)
+        self.health[tid].skipped += 1
 
-    async def _run_with_retries(self, tid: str, event: EventT, handle: Handler) -> None:
+    async def _run_with_retries(self, tid: str, unit: _Unit) -> None:
         for attempt in range(1, MAX_ATTEMPTS + 1):
             try:
-                await self._run(tid, event, handle)
+                await self._run(tid, unit)
                 return
             except Exception as exc:
-                message = event.message
-                log.exception("agent error on %s offset %d (attempt %d of %d)",
-                              message.tp, message.offset, attempt, MAX_ATTEMPTS)
+                log.exception("agent error on %s up to offset %d (attempt %d of %d)",
+                              unit.tp, unit.last_offset, attempt, MAX_ATTEMPTS)
                 if attempt == MAX_ATTEMPTS:
-                    fail_stop(f"{message.tp} offset {message.offset} failed "
+                    fail_stop(f"{unit.tp} up to offset {unit.last_offset} failed "
                               f"{MAX_ATTEMPTS} times", exc)
-                await self._roll_back(tid, message.partition)
+                await self._roll_back(tid, unit.tp.partition)
 
-    async def _run(self, tid: str, event: EventT, handle: Handler) -> None:
+    async def _run(self, tid: str, unit: _Unit) -> None:
         token = _current_unit.set((self, tid))
         try:
-            await handle(event)
+            await unit.run()
         finally:
             _current_unit.reset(token)
+        pending = self._pending[tid]
+        if len(pending) >= settings.HAND_OVER_RECORDS:
+            self._in_flight[tid] += await pending.hand_over(self._transaction_producer(tid))
 
     async def _roll_back(self, tid: str, partition: int) -> None:
         """Abort the open transaction, then redo its events but the last (rule 4)."""
@@ -246,16 +306,17 @@ class PartitionTransactions(TransactionManager):
         self.staged.discard(tid)
         for forget in self.app.on_rollback:
             forget(partition)
-        for event, handle in self._open[tid][:-1]:
+        for unit in self._open[tid][:-1]:
             try:
-                await self._run(tid, event, handle)
+                await self._run(tid, unit)
             except Exception as exc:
-                fail_stop(f"redoing {event.message.tp} offset {event.message.offset} "
+                fail_stop(f"redoing {unit.tp} up to offset {unit.last_offset} "
                           f"after a rollback failed", exc)
 
     def _forget_sends(self, tid: str) -> None:
-        for fut in self._in_flight.pop(tid, []):
-            fut.add_done_callback(_consume_result)  # aborted: no one reads the outcome
+        self._pending[tid].discard()
+        for sent in self._in_flight.pop(tid, []):
+            sent.future.add_done_callback(_consume_result)  # aborted: no one reads it
 
     # -- sends ------------------------------------------------------------------------
 
@@ -268,20 +329,14 @@ class PartitionTransactions(TransactionManager):
         _, tid = unit
         fut = await self.producer.send(topic, key, value, partition, timestamp, headers,
                                        transactional_id=tid)
-        self._in_flight[tid].append(fut)
+        self._in_flight[tid].append(SentBatch(1, fut))
         return fut
 
-    async def send_bytes(self, tid: str, topic: str, key: bytes | None, value: bytes | None,
-                         partition: int | None) -> None:
-        """Into transaction `tid`; the commit waits for the broker to have it."""
-        fut = await self._transaction_producer(tid).send(topic, value, key=key,
-                                                         partition=partition)
-        self._in_flight[tid].append(fut)
-
-    def stage(self, event: EventT, store: Any, key: bytes, value: bytes | None) -> None:
-        """Hold a table row until the event's transaction commits (app.staged_state)."""
-        self.staged.stage(self.tid_for(event.message.tp), store, event.message.partition,
-                          key, value)
+    def send_bytes(self, tid: str, topic: str, key: bytes | None, value: bytes | None,
+                   partition: int | None) -> None:
+        """Into transaction `tid`, by its commit at the latest (`app.transaction_outputs`);
+        the commit waits for the broker to have it."""
+        self._pending[tid].add(topic, key, value, partition)
 
     # -- commits ----------------------------------------------------------------------
 
@@ -316,24 +371,24 @@ class PartitionTransactions(TransactionManager):
                 for tp, offset in offsets.items()}
 
     @staticmethod
-    def _offsets_after(events: list[tuple[EventT, Handler]]) -> dict[TP, int]:
+    def _offsets_after(units: list[_Unit]) -> dict[TP, int]:
         offsets: dict[TP, int] = {}
-        for event, _ in events:
-            message = event.message
-            offsets[message.tp] = max(offsets.get(message.tp, 0), message.offset + 1)
+        for unit in units:
+            offsets[unit.tp] = max(offsets.get(unit.tp, 0), unit.last_offset + 1)
         return offsets
 
     async def _commit_one(self, tid: str, offsets: Mapping[TP, int],
                           start_new_transaction: bool) -> None:
         producer = self._transaction_producer(tid)
-        written = await asyncio.gather(*self._in_flight.pop(tid, []))
+        pending = self._pending[tid]
+        for topic, partition, key, value in self.staged.changelog_records(tid):
+            pending.add(topic, key, value, partition)
+        self._in_flight[tid] += await pending.hand_over(producer)
+        sent = self._in_flight.pop(tid, [])
+        written = await asyncio.gather(*(batch.future for batch in sent))
         await producer.send_offsets_to_transaction(offsets, self.app.conf.id)
         await producer.commit_transaction()
-        changelog_offsets: dict[tuple[str, int], int] = {}
-        for meta in written:
-            key = (meta.topic, meta.partition)
-            changelog_offsets[key] = max(meta.offset, changelog_offsets.get(key, -1))
-        self.staged.apply(tid, changelog_offsets)
+        self.staged.apply(tid, highest_offsets(sent, written))
         self._open.pop(tid, None)
         self._note_commit(tid, offsets)
         if start_new_transaction:
@@ -421,6 +476,18 @@ class Consumer(AIOKafkaConsumer):
         super().__init__(*args, **kwargs)
         self._awaiting_seek: set[TP] = set()  # resumed by recovery, not yet seeked
         self._seeked: set[TP] = set()  # seeked, resumed when the flow resumes
+        self.batch_routes = BatchRoutes()
+
+    async def _wait_next_records(self, timeout: float) -> tuple[Any, set[TP] | None]:
+        """The fetch, less the records of batch agents' topics, queued for them as batches.
+
+        Stamped with the generation they were fetched in, as Faust stamps its messages.
+        """
+        records, active = await super()._wait_next_records(timeout)
+        if records and self.flow_active and not self.should_stop:
+            records = await self.batch_routes.route(
+                records, self.app.consumer_generation_id, active)
+        return records, active
 
     def _new_consumer_thread(self) -> ConsumerThread:
         return ConsumerThread(self, loop=self.loop, beacon=self.beacon)

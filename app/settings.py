@@ -35,6 +35,12 @@ COMMIT_INTERVAL_S = float(os.environ.get("COMMIT_INTERVAL", 0.1))
 #: record went out in a produce request of its own, the worker's largest cost.
 PRODUCER_LINGER_S = float(os.environ.get("PRODUCER_LINGER", 0.005))
 PRODUCER_MAX_BATCH_SIZE = int(os.environ.get("PRODUCER_MAX_BATCH_SIZE", 256 * 1024))
+#: Records a transaction holds before handing them to its producer ahead of the commit
+#: (`app.transaction_outputs`): enough for full produce requests.
+HAND_OVER_RECORDS = int(os.environ.get("HAND_OVER_RECORDS", 1000))
+#: Fetched batches waiting for a batch agent (`app.record_batches`) before the consumer
+#: stops taking more; each holds up to Faust's `broker_max_poll_records` records.
+BATCH_QUEUE_SIZE = int(os.environ.get("BATCH_QUEUE_SIZE", 2))
 #: Standby copies of each table partition on other workers. None by default: Faust's
 #: standby recovery crashed the worker under churn (a seek to a missing offset), and the
 #: bulk restore (`app.fast_restore`) makes a moved partition's restore a matter of seconds.

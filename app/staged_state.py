@@ -3,8 +3,9 @@
 Faust writes a table's RocksDB row the moment an agent sets it, so after a crash or an
 aborted transaction the local store holds rows whose changelog records and source offsets
 were never committed, and a restart on the same data dir runs the replayed commands
-against a book that already contains them. Here, as in quix-streams' checkpoints, a
-command's rows are staged per transaction: their changelog records join the transaction,
+against a book that already contains them. Here, as in quix-streams' checkpoints, rows
+are staged per transaction: when it commits, the last value of each row it changed goes
+to the changelog inside it (a row a transaction changed a hundred times is one record),
 and the rows reach RocksDB in one atomic write batch, together with the changelog offset
 they bring the store to, only once that transaction has committed. The local store is
 therefore always a committed prefix of the changelog; Faust's recovery, which reads the
@@ -14,7 +15,7 @@ changelog from the store's persisted offset on, brings it up to date after any c
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import rocksdict
@@ -34,6 +35,13 @@ class StagedWrites:
               value: bytes | None) -> None:
         """Remember a row (`None` deletes it) until transaction `tid` ends."""
         self._open[tid][(store, partition)][key] = value
+
+    def changelog_records(self, tid: str) -> Iterator[tuple[str, int, bytes, bytes | None]]:
+        """What transaction `tid` must write to the changelogs: topic, partition, row."""
+        for (store, partition), rows in self._open.get(tid, {}).items():
+            topic = store.table.changelog_topic.get_topic_name()
+            for key, value in rows.items():
+                yield topic, partition, key, value
 
     def discard(self, tid: str) -> None:
         """The transaction aborted: its rows never happened."""

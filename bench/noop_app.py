@@ -13,7 +13,9 @@ import os
 from app.exactly_once import send, units_of_work
 from app.faust_app import create_app
 
-app = create_app(os.environ["BENCH_APP_ID"])
+#: No tables: like a sink-only worker it keeps a standby replica, so that Faust runs its
+#: own assignor, which the transactional ids need (`app.settings.STANDBY_REPLICAS`).
+app = create_app(os.environ["BENCH_APP_ID"], table_standby_replicas=1)
 source = app.topic(os.environ["BENCH_SOURCE"], key_serializer="raw", value_serializer="raw")
 SINK = os.environ["BENCH_SINK"]
 

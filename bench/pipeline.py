@@ -9,7 +9,8 @@ and app ids. Rows, each a real process on the same broker:
   transactions, 5 ms linger): the ceiling of Python on this broker;
 - no-op Faust: ``bench.noop_app``, the engine's own ``create_app`` and ``units_of_work``
   copying each message to another topic;
-- pipeline: ``faust -A app worker`` (ingress, commands, matcher, outputs).
+- pipeline: ``faust -A app worker`` with ``WORKER_AGENTS=engine`` (ingress, commands,
+  matcher, outputs; the Cassandra sink is measured by ``bench.sink``).
 
 Saturation: N new limit orders of one symbol are produced as fast as the producer can (far
 faster than any row consumes), and msg/s is N over the time from the first input's append
@@ -327,9 +328,14 @@ def noop_row(bench: Bench, records: list[Record]) -> Saturation:
 
 
 def pipeline_env(bench: Bench) -> dict[str, str]:
-    """The app's topics, fresh for this run, as the stack tests make them."""
-    return isolated_env(bench.servers, bench.settings, bench.tmp / "data-pipeline",
-                        TOPIC_CONFIG)
+    """The app's topics, fresh for this run, as the stack tests make them.
+
+    The worker runs the matching pipeline alone: the Cassandra sink is a consumer of its
+    outputs, best run in workers of its own, and `bench.sink` measures it.
+    """
+    env = isolated_env(bench.servers, bench.settings, bench.tmp / "data-pipeline",
+                       TOPIC_CONFIG)
+    return {**env, "WORKER_AGENTS": "engine"}
 
 
 def latency(bench: Bench, env: dict[str, str], rate: float, seconds: float,

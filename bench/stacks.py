@@ -19,7 +19,8 @@ from pathlib import Path
 LAYERS = (
     ("our commit path (exactly_once commit, staged_state)",
      r"app/staged_state\.py|(commit|_commit_one|commit_open|all_locks) \(app/exactly_once"),
-    ("our unit of work (exactly_once process/send)", r"app/exactly_once\.py"),
+    ("our unit of work (exactly_once process/send, batches, outputs)",
+     r"app/(exactly_once|record_batches|transaction_outputs)\.py"),
     ("matcher agent, engine, tables", r"\((agents|engine|tables)/"),
     ("JSON (de)serialisation", r"\(json/|orjson|faust/serializers/|faust/utils/json"),
     ("Faust send path", r"\(faust/(topics|channels)\.py|Producer\.send |"

@@ -8,9 +8,11 @@ it handles a command:
 - `book-meta`: `SYMBOL` -> trade, arrival and book sequences and the last trade.
 
 Rows are keyed by symbol and the matcher reads a topic keyed by symbol, so every row of a
-symbol lives in that symbol's partition and is restored with it. A command's rows go to
-the changelog inside its transaction and reach RocksDB only once that transaction has
-committed (`app.staged_state`), so the store never holds a row that could be rolled back.
+symbol lives in that symbol's partition and is restored with it. A command's rows are
+staged in its transaction; the commit sends each changed row's last value to the
+changelog and only then writes RocksDB (`app.staged_state`), so the store never holds a
+row that could be rolled back. Rows are compact JSON (orjson), which Faust's own codec
+reads in its recovery.
 The changelogs are compacted: a restore reads each live row once, not its history.
 """
 
@@ -23,10 +25,9 @@ from collections.abc import Iterator
 from typing import Any
 
 import orjson
-from faust.types import EventT
 
 from app import settings
-from app.exactly_once import send
+from app.exactly_once import stage
 from app.faust_app import app
 from engine import OrderBook, StateDelta
 from engine.rows import Row
@@ -53,7 +54,7 @@ def row_key(symbol: str, order_id: str) -> str:
 def committed_rows(table: Any, partition: int) -> Iterator[tuple[str, Any]]:
     """The committed rows of one partition of a table, straight from its RocksDB.
 
-    Keys and values are in Faust's default JSON; orjson reads them ten times faster than
+    Keys and values are JSON; orjson reads them ten times faster than
     Faust's codec registry, which matters for a million rows.
     """
     store = table.data
@@ -104,20 +105,20 @@ class BookStore:
                                              config.dedup_window, config.dedup_ids)
         return book
 
-    async def save(self, event: EventT, symbol: str, delta: StateDelta) -> None:
+    async def save(self, partition: int, symbol: str, delta: StateDelta) -> None:
         """Send one command's changed rows to the changelogs and stage them for RocksDB."""
         for order_id, row in delta.upserted.items():
-            await _write(event, book_orders, row_key(symbol, order_id), row)
+            await _write(partition, book_orders, row_key(symbol, order_id), row)
         for order_id in delta.deleted:
-            await _write(event, book_orders, row_key(symbol, order_id), None)
+            await _write(partition, book_orders, row_key(symbol, order_id), None)
         for order_id, accepted_at in delta.seen.items():
-            await _write(event, book_seen, row_key(symbol, order_id), accepted_at)
+            await _write(partition, book_seen, row_key(symbol, order_id), accepted_at)
         for order_id in delta.forgotten:
-            await _write(event, book_seen, row_key(symbol, order_id), None)
-        saved = self.partitions[event.message.partition].saved_meta
+            await _write(partition, book_seen, row_key(symbol, order_id), None)
+        saved = self.partitions[partition].saved_meta
         if saved.get(symbol) != delta.meta:
             saved[symbol] = delta.meta
-            await _write(event, book_meta, symbol, delta.meta)
+            await _write(partition, book_meta, symbol, delta.meta)
 
     def rebuild(self, partition: int) -> PartitionBooks:
         """Every book of a partition from its committed rows."""
@@ -139,11 +140,7 @@ class BookStore:
         return PartitionBooks(books, metas)
 
 
-async def _write(event: EventT, table: Any, key: str, value: Any) -> None:
-    """One row: its changelog record joins the event's transaction, RocksDB waits for it."""
-    store = table.data
-    key_bytes = store._encode_key(key)
-    value_bytes = None if value is None else store._encode_value(value)
-    await send(table.changelog_topic.get_topic_name(), key_bytes, value_bytes,
-               partition=event.message.partition)
-    app.consumer.transactions.stage(event, store, key_bytes, value_bytes)
+async def _write(partition: int, table: Any, key: str, value: Any) -> None:
+    """One row, staged in the unit's transaction (its changelog record goes at commit)."""
+    stage(table.data, partition, orjson.dumps(key),
+          None if value is None else orjson.dumps(value))

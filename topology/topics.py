@@ -13,7 +13,7 @@ from engine import MARKET_DATA, ORDER_EVENTS, TRADES
 orders = app.topic(settings.ORDERS_TOPIC, key_serializer="raw", value_serializer="raw")
 
 commands = app.topic(
-    settings.COMMANDS_TOPIC, key_type=str, key_serializer="raw", value_serializer="json",
+    settings.COMMANDS_TOPIC, key_serializer="raw", value_serializer="raw",
     partitions=settings.TOPIC_PARTITIONS, internal=True,
 )
 

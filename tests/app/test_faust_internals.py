@@ -1,4 +1,4 @@
-"""The Faust and aiokafka internals that `app/exactly_once.py` overrides or relies on.
+"""The Faust and aiokafka internals that `app/` overrides or relies on.
 
 The fixes subclass private methods and read private state of faust-streaming 0.15.3 and
 aiokafka 0.14.0 (both pinned exactly in setup.cfg). If an upgrade changes any of them,
@@ -59,6 +59,19 @@ FINGERPRINTS = {
     "aiokafka.producer.producer:AIOKafkaProducer.commit_transaction": "c7f9677c89413f97",
     "aiokafka.producer.producer:AIOKafkaProducer.abort_transaction": "e93a2aba6d765913",
     "aiokafka.producer.producer:AIOKafkaProducer.send_offsets_to_transaction": "4b58002b44962a5c",
+    # app/record_batches.py: batches taken from the fetch before Faust's getmany stamps
+    # the generation; an agent subscribes its topic by iterating the topic.
+    "faust.transport.consumer:Consumer._wait_next_records": "6218e1969a636b3f",
+    "faust.transport.consumer:Consumer.getmany": "4b168d84882a70d6",
+    "faust.topics:Topic.__aiter__": "838623ae001ec5d1",
+    # app/transaction_outputs.py: batches built and handed over whole, the partitioner
+    # called directly, a batch's future resolving to its first offset.
+    "aiokafka.producer.producer:AIOKafkaProducer.send_batch": "bf42b0f0c5c0646d",
+    "aiokafka.producer.producer:AIOKafkaProducer.create_batch": "c4efda4bb7a09741",
+    "aiokafka.producer.producer:AIOKafkaProducer._partition": "e45fa9c539d431d1",
+    "aiokafka.producer.producer:AIOKafkaProducer.partitions_for": "0d526b6cfcfdfc00",
+    "aiokafka.producer.message_accumulator:MessageBatch.done": "2d765e5c2dc8638d",
+    "aiokafka.producer.message_accumulator:BatchBuilder.append": "657d76f55157d9ca",
 }
 
 
