@@ -37,26 +37,29 @@ app.on_rollback.append(store.forget)  # its books hold rolled-back changes: rebu
 
 async def apply_all(batch: RecordBatch) -> None:
     for record in batch.records:
-        await apply_command(record)
+        await apply_command(record.partition, read_command(record))
 
 
-async def apply_command(record) -> None:
-    """Apply one command, persist what changed, publish trades, events and market data."""
+def read_command(record) -> Command | Rejection:
+    """The command (or forwarded rejection) a commands-topic record carries."""
     try:
         value = orjson.loads(record.value)
-        rejection = forwarded_rejection(value)
-        command = None if rejection else Command.from_dict(value)
+        return forwarded_rejection(value) or Command.from_dict(value)
     except (KeyError, TypeError, ValueError) as exc:  # not written by our ingress
         log.error("unreadable command at %s-%d offset %d: %r", record.topic,
                   record.partition, record.offset, exc)
-        rejection = Rejection(INVALID_JSON, f"unreadable command: {exc}", ts=wall_clock())
-    if rejection is not None:
-        await publish(rejection_output(rejection))
+        return Rejection(INVALID_JSON, f"unreadable command: {exc}", ts=wall_clock())
+
+
+async def apply_command(partition: int, command: Command | Rejection) -> None:
+    """Apply one command, persist what changed, publish trades, events and market data."""
+    if isinstance(command, Rejection):
+        await publish(rejection_output(command))
         return
-    book = await store.book(record.partition, command.symbol)
+    book = await store.book(partition, command.symbol)
     now = wall_clock()
     result = book.apply(command, now)
-    await store.save(record.partition, book.symbol, result.delta())
+    await store.save(partition, book.symbol, result.delta())
     for output in result_outputs(book, result, now):
         await publish(output)
         faults.after_output(command)

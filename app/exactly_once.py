@@ -129,6 +129,21 @@ async def send(topic: str, key: bytes | None, value: bytes | None,
     transactions.send_bytes(tid, topic, key, value, partition)
 
 
+async def in_this_transaction(topic: str, key: bytes) -> bool:
+    """Whether a record of `key` sent to `topic` would be processed in the current unit's
+    own transaction: the same partition number, in the same topic group."""
+    unit = _current_unit.get()
+    if unit is None:
+        raise RuntimeError("in_this_transaction() outside a unit of work")
+    transactions, tid = unit
+    partition = await transactions._pending[tid].partition_of(
+        transactions._transaction_producer(tid), topic, key)
+    try:
+        return transactions.tid_for(TP(topic, partition)) == tid
+    except KeyError:  # a topic this worker does not consume
+        return False
+
+
 def stage(store: Any, partition: int, key: bytes, value: bytes | None) -> None:
     """Hold a table row until the current unit of work's transaction commits (rule 2)."""
     unit = _current_unit.get()

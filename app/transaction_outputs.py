@@ -74,7 +74,7 @@ class PendingRecords:
         sent: list[SentBatch] = []
         for topic, partition, key, value in records:
             if partition is None:
-                partition = await self._partition_of(producer, topic, key)
+                partition = await self.partition_of(producer, topic, key)
             batch = open_batches.get((topic, partition))
             if batch is None or not batch.append(key, value):
                 if batch is not None:
@@ -87,7 +87,7 @@ class PendingRecords:
             sent.append(await batch.send(producer))
         return sent
 
-    async def _partition_of(self, producer: Any, topic: str, key: bytes | None) -> int:
+    async def partition_of(self, producer: Any, topic: str, key: bytes | None) -> int:
         """The partition the producer's own partitioner gives the key (Kafka's default)."""
         if key is not None:
             known = self._partitions.get((topic, key))

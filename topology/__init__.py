@@ -2,9 +2,12 @@
 
     orders (raw bytes, any key)
       └─ agents.ingress: parse + validate (engine.parse_command)
-           ├─ rejected ──────────────────────────────────────────────▶ order-events
-           └─ command, key = symbol ─▶ <app>-commands (internal, re-keyed)
-                 └─ agents.matcher: book.apply (engine.OrderBook)
+           ├─ rejected, no symbol ───────────────────────────────────▶ order-events
+           ├─ keyed elsewhere: command, key = symbol ─▶ <app>-commands (internal, re-keyed)
+           │                                              └─ agents.matcher ─┐
+           └─ in its symbol's partition (keyed by symbol): same transaction ─┤
+                 ┌───────────────────────────────────────────────────────────┘
+                 └─ agents.matcher.apply_command: book.apply (engine.OrderBook)
                       ├─ state rows ─▶ tables book-orders / book-seen / book-meta
                       │                (RocksDB + changelog topics)
                       ├─ trades ─────────────────────────────────────────▶ trades

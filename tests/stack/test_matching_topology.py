@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from aiokafka.partitioner import DefaultPartitioner
 
 from engine import TRADES, Engine, wall_clock
 from services.config import Settings
@@ -75,6 +76,29 @@ def test_orders_match_and_garbage_is_rejected(worker: Worker, engine_env: dict[s
     assert garbage_events == ["rejected"]
     assert [e["reason"] for e in events if e["event"] == "rejected"] == ["invalid_json"]
     assert depth[-1]["asks"] == [["189.25", 40]] and depth[-1]["bids"] == []
+
+
+def test_orders_keyed_elsewhere_are_rekeyed_and_keyed_ones_go_straight(
+        worker: Worker, engine_env: dict[str, str], kafka_bootstrap: str,
+        settings: Settings) -> None:
+    """A message in its symbol's partition is applied there; one keyed otherwise crosses
+    the commands topic to the symbol's partition: both reach the same book."""
+    partitioner = DefaultPartitioner()
+    partitions = list(range(settings.topic_partitions))
+    home = partitioner(b"AAPL", partitions, partitions)
+    elsewhere = next(f"k{n}".encode() for n in range(100)
+                     if partitioner(f"k{n}".encode(), partitions, partitions) != home)
+    sell_key, sell = order("s-1", "bob", "sell", "189.25", 100)
+    _, buy = order("b-1", "alice", "buy", "189.25", 60)
+    asyncio.run(send(kafka_bootstrap, engine_env["ORDERS_TOPIC"],
+                     [(sell_key, sell), (elsewhere, buy)]))
+
+    trades = published(kafka_bootstrap, engine_env["TRADES_TOPIC"], 1)
+    commands = published(kafka_bootstrap, engine_env["COMMANDS_TOPIC"], 2, timeout=10)
+
+    assert [(t["price"], t["quantity"], t["buy_order_id"], t["sell_order_id"])
+            for t in trades] == [("189.25", 60, "b-1", "s-1")], worker.tail()
+    assert [c["order_id"] for c in commands] == ["b-1"]
 
 
 def order_stream(count: int, seed: int = 7) -> list[tuple[bytes, bytes]]:
