@@ -31,9 +31,10 @@ SESSION_TIMEOUT_S = float(os.environ.get("BROKER_SESSION_TIMEOUT", 30))
 #: the page among them, see) lag by up to this much per agent hop. Kafka Streams' default
 #: under exactly-once is 0.1 s; Faust's 2.8 s kept the page seconds behind.
 COMMIT_INTERVAL_S = float(os.environ.get("COMMIT_INTERVAL", 0.1))
-#: How long a producer waits to fill a batch (Faust's own variables): with no wait, every
-#: record went out in a produce request of its own, the worker's largest cost.
-PRODUCER_LINGER_S = float(os.environ.get("PRODUCER_LINGER", 0.005))
+#: How long a producer waits to fill a batch (Faust's own variables). The agents hand
+#: their records over in whole batches (`app.transaction_outputs`), so a wait would only
+#: delay them; Faust's own sends (the page's orders) are one record each anyway.
+PRODUCER_LINGER_S = float(os.environ.get("PRODUCER_LINGER", 0))
 PRODUCER_MAX_BATCH_SIZE = int(os.environ.get("PRODUCER_MAX_BATCH_SIZE", 256 * 1024))
 #: Records a transaction holds before handing them to its producer ahead of the commit
 #: (`app.transaction_outputs`): enough for full produce requests.
