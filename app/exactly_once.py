@@ -144,7 +144,7 @@ async def in_this_transaction(topic: str, key: bytes) -> bool:
         return False
 
 
-def stage(store: Any, partition: int, key: bytes, value: bytes | None) -> None:
+def stage(store: Any, partition: int, key: str, value: Any) -> None:
     """Hold a table row until the current unit of work's transaction commits (rule 2)."""
     unit = _current_unit.get()
     if unit is None:
@@ -396,14 +396,15 @@ class PartitionTransactions(TransactionManager):
                           start_new_transaction: bool) -> None:
         producer = self._transaction_producer(tid)
         pending = self._pending[tid]
-        for topic, partition, key, value in self.staged.changelog_records(tid):
+        rows = self.staged.take(tid)
+        for topic, partition, key, value in self.staged.changelog_records(rows):
             pending.add(topic, key, value, partition)
         self._in_flight[tid] += await pending.hand_over(producer)
         sent = self._in_flight.pop(tid, [])
         written = await asyncio.gather(*(batch.future for batch in sent))
         await producer.send_offsets_to_transaction(offsets, self.app.conf.id)
         await producer.commit_transaction()
-        self.staged.apply(tid, highest_offsets(sent, written))
+        self.staged.apply(rows, highest_offsets(sent, written))
         self._open.pop(tid, None)
         self._note_commit(tid, offsets)
         if start_new_transaction:

@@ -18,40 +18,57 @@ from collections import defaultdict
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+import orjson
 import rocksdict
 
 #: (changelog topic, partition) -> the highest offset the transaction wrote there.
 ChangelogOffsets = Mapping[tuple[str, int], int]
 
 
+#: A transaction's rows, encoded: by (store, partition), key -> value (None deletes).
+EncodedRows = dict[tuple[Any, int], dict[bytes, bytes | None]]
+
+
 class StagedWrites:
-    """Rows of open transactions, by transactional id, then by store and partition."""
+    """Rows of open transactions, by transactional id, then by store and partition.
+
+    Rows are held as objects and encoded (JSON, by orjson) once, at the commit: a row
+    a transaction rewrote a hundred times is encoded once. A staged value must not change
+    afterwards (the engine's deltas are fresh values).
+    """
 
     def __init__(self) -> None:
-        self._open: dict[str, dict[tuple[Any, int], dict[bytes, bytes | None]]] = (
+        self._open: dict[str, dict[tuple[Any, int], dict[str, Any]]] = (
             defaultdict(lambda: defaultdict(dict)))
 
-    def stage(self, tid: str, store: Any, partition: int, key: bytes,
-              value: bytes | None) -> None:
+    def stage(self, tid: str, store: Any, partition: int, key: str, value: Any) -> None:
         """Remember a row (`None` deletes it) until transaction `tid` ends."""
         self._open[tid][(store, partition)][key] = value
 
-    def changelog_records(self, tid: str) -> Iterator[tuple[str, int, bytes, bytes | None]]:
-        """What transaction `tid` must write to the changelogs: topic, partition, row."""
-        for (store, partition), rows in self._open.get(tid, {}).items():
+    def take(self, tid: str) -> EncodedRows:
+        """The rows transaction `tid` must write to the changelogs at its commit."""
+        return {place: {orjson.dumps(key): None if value is None else orjson.dumps(value)
+                        for key, value in rows.items()}
+                for place, rows in self._open.pop(tid, {}).items()}
+
+    @staticmethod
+    def changelog_records(rows: EncodedRows) -> Iterator[tuple[str, int, bytes, bytes | None]]:
+        """The changelog records of `rows`: topic, partition, key, value."""
+        for (store, partition), by_key in rows.items():
             topic = store.table.changelog_topic.get_topic_name()
-            for key, value in rows.items():
+            for key, value in by_key.items():
                 yield topic, partition, key, value
 
     def discard(self, tid: str) -> None:
         """The transaction aborted: its rows never happened."""
         self._open.pop(tid, None)
 
-    def apply(self, tid: str, changelog_offsets: ChangelogOffsets) -> None:
+    @staticmethod
+    def apply(rows: EncodedRows, changelog_offsets: ChangelogOffsets) -> None:
         """The transaction committed: write its rows and the changelog offset they reach."""
-        for (store, partition), rows in self._open.pop(tid, {}).items():
+        for (store, partition), by_key in rows.items():
             batch = rocksdict.WriteBatch(raw_mode=True)
-            for key, value in rows.items():
+            for key, value in by_key.items():
                 if value is None:
                     batch.delete(key)
                 else:

@@ -142,5 +142,4 @@ class BookStore:
 
 async def _write(partition: int, table: Any, key: str, value: Any) -> None:
     """One row, staged in the unit's transaction (its changelog record goes at commit)."""
-    stage(table.data, partition, orjson.dumps(key),
-          None if value is None else orjson.dumps(value))
+    stage(table.data, partition, key, value)
