@@ -18,13 +18,16 @@ fails if any Faust or aiokafka internal we rely on changes).
    value of each row) and written to RocksDB, with the changelog offset they reach, after
    it committed. A restart on the same data dir after a SIGKILL or an abort
    finds a committed prefix of the changelog and Faust's recovery reads on from there.
-3. A commit never splits an event: each partition has a lock held while an event is
-   processed and acked, and the commit holds every partition's lock while it computes the
-   offsets, waits for the sends, commits the partitions' transactions (concurrently),
-   applies the staged rows and begins the next transactions. Partitions do not wait for
-   each other otherwise.
-4. An agent error rolls the partition back: the open transaction is aborted, its staged
-   rows discarded, the cached books of the partition dropped (they rebuild from the
+3. A commit never splits a unit of work: each partition has a lock held while a unit is
+   processed (and its event acked), and the commit seals every open transaction under
+   all the locks: it takes the units' offsets, staged rows and held records. It then
+   commits the sealed transactions (concurrently) without the locks: hands the records
+   over, waits for every send, commits, applies the staged rows and begins the next
+   transactions. Units go on meanwhile into the next transactions, holding their records
+   until those have begun; one commit runs at a time. Partitions never wait for each
+   other, and processing waits only while the transactions are sealed.
+4. An agent error rolls the partition back: the previous transaction's commit is let
+   finish, the open transaction is aborted, its staged rows and held records discarded, the cached books of the partition dropped (they rebuild from the
    committed store), the events of the transaction are run again and the failed event is
    retried. An event that fails `MAX_ATTEMPTS` times stops the worker (fail-stop): a
    partition never commits past a command it could not apply.
@@ -87,8 +90,8 @@ from mode.utils.aiter import aiter
 
 from app import settings
 from app.record_batches import BatchRoutes, RecordBatch
-from app.staged_state import StagedWrites
-from app.transaction_outputs import PendingRecords, SentBatch, highest_offsets
+from app.staged_state import EncodedRows, StagedWrites
+from app.transaction_outputs import PartitionMemo, PendingRecords, SentBatch, highest_offsets
 
 log = logging.getLogger(__name__)
 
@@ -136,7 +139,7 @@ async def in_this_transaction(topic: str, key: bytes) -> bool:
     if unit is None:
         raise RuntimeError("in_this_transaction() outside a unit of work")
     transactions, tid = unit
-    partition = await transactions._pending[tid].partition_of(
+    partition = await transactions.partitions.partition_of(
         transactions._transaction_producer(tid), topic, key)
     try:
         return transactions.tid_for(TP(topic, partition)) == tid
@@ -175,6 +178,16 @@ async def batches_of_work(stream: StreamT, handle: BatchHandler) -> None:
         batch = await batches.get()
         inbound[batch.tp] = time.monotonic()
         await transactions.process_batch(batch, handle)
+
+
+@dataclass(slots=True)
+class _Sealed:
+    """A transaction taken out of the units' way, to be committed."""
+
+    offsets: dict[TP, int]
+    rows: EncodedRows
+    records: PendingRecords
+    sent: list[SentBatch]
 
 
 @dataclass(slots=True)
@@ -221,8 +234,13 @@ class PartitionTransactions(TransactionManager):
         self.revoking = False
         self._locks: dict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
         self._tids: dict[TP, str] = {}
-        self._pending: dict[str, PendingRecords] = defaultdict(PendingRecords)
+        self.partitions = PartitionMemo()
+        self._pending: dict[str, PendingRecords] = defaultdict(
+            lambda: PendingRecords(self.partitions))
         self._in_flight: dict[str, list[SentBatch]] = defaultdict(list)
+        #: Transactions being committed, by id: resolved once the next one has begun.
+        self._begun: dict[str, asyncio.Future[None]] = {}
+        self._one_commit = asyncio.Lock()
         self._open: dict[str, list[_Unit]] = defaultdict(list)
         self._last_done: dict[TP, int] = {}
         #: Partitions seeked to their committed offset in this generation (rule 7).
@@ -305,12 +323,22 @@ class PartitionTransactions(TransactionManager):
         finally:
             _current_unit.reset(token)
         pending = self._pending[tid]
-        if len(pending) >= settings.HAND_OVER_RECORDS:
+        if pending and tid not in self._begun and (
+                len(pending) >= settings.HAND_OVER_RECORDS or self._delivered(tid)):
             self._in_flight[tid] += await pending.hand_over(self._transaction_producer(tid))
+
+    def _delivered(self, tid: str) -> bool:
+        """Whether the broker has every batch handed over so far: a new one goes out now,
+        off the commit's path. (aiokafka sends one batch per partition at a time; while
+        one is on its way, records are held and go together, at the commit at the latest.)
+        """
+        return all(sent.future.done() for sent in self._in_flight[tid])
 
     async def _roll_back(self, tid: str, partition: int) -> None:
         """Abort the open transaction, then redo its events but the last (rule 4)."""
         self.health[tid].rollbacks += 1
+        if tid in self._begun:  # the previous transaction is committing: let it finish
+            await self._begun[tid]
         producer = self._transaction_producer(tid)
         try:
             self._forget_sends(tid)
@@ -342,6 +370,8 @@ class PartitionTransactions(TransactionManager):
         if unit is None:  # outside a unit of work: Faust's own rule
             return await super().send(topic, key, value, partition, timestamp, headers)
         _, tid = unit
+        if tid in self._begun:  # its producer is committing the previous transaction
+            await self._begun[tid]
         fut = await self.producer.send(topic, key, value, partition, timestamp, headers,
                                        transactional_id=tid)
         self._in_flight[tid].append(SentBatch(1, fut))
@@ -367,23 +397,35 @@ class PartitionTransactions(TransactionManager):
                 await stack.enter_async_context(self._locks[tid])
             yield set(tids)
 
-    async def commit_open(self, tids: set[str],
-                          start_new_transaction: bool = True) -> dict[TP, int]:
-        """Commit the open transactions of `tids` (whose locks the caller holds) with the
-        offsets after their events (rule 9), all partitions at once; returns the offsets.
+    async def commit_all(self, start_new_transaction: bool = True) -> dict[TP, int]:
+        """Commit every open transaction with the offsets after its units (rule 9), all
+        partitions at once; returns the offsets. Any failure stops the worker (rule 6).
 
-        Any failure stops the worker (rule 6).
+        The transactions are sealed under every partition's lock (no unit is halfway),
+        then committed without the locks: units go on meanwhile into the next
+        transactions, holding their records (`_begun` tells when they may go out).
         """
-        offsets_by_tid = {tid: self._offsets_after(self._open[tid])
-                          for tid in tids if self._open.get(tid)}
-        results = await asyncio.gather(
-            *(self._commit_one(tid, offsets, start_new_transaction)
-              for tid, offsets in offsets_by_tid.items()), return_exceptions=True)
-        for tid, result in zip(offsets_by_tid, results, strict=True):
+        async with self._one_commit:
+            async with self.all_locks() as tids:
+                sealed = {tid: self._seal(tid) for tid in tids if self._open.get(tid)}
+            results = await asyncio.gather(
+                *(self._commit_sealed(tid, transaction, start_new_transaction)
+                  for tid, transaction in sealed.items()), return_exceptions=True)
+        for tid, result in zip(sealed, results, strict=True):
             if isinstance(result, BaseException):
                 fail_stop(f"commit of transaction {tid} failed", result)
-        return {tp: offset for offsets in offsets_by_tid.values()
-                for tp, offset in offsets.items()}
+        return {tp: offset for transaction in sealed.values()
+                for tp, offset in transaction.offsets.items()}
+
+    def _seal(self, tid: str) -> _Sealed:
+        """Take what the open transaction holds; the units after this start the next."""
+        self._begun[tid] = asyncio.get_running_loop().create_future()
+        health = self.health[tid]
+        health.open_since = None
+        health.open_events = 0
+        return _Sealed(self._offsets_after(self._open.pop(tid)), self.staged.take(tid),
+                       self._pending.pop(tid, None) or PendingRecords(self.partitions),
+                       self._in_flight.pop(tid, []))
 
     @staticmethod
     def _offsets_after(units: list[_Unit]) -> dict[TP, int]:
@@ -392,28 +434,29 @@ class PartitionTransactions(TransactionManager):
             offsets[unit.tp] = max(offsets.get(unit.tp, 0), unit.last_offset + 1)
         return offsets
 
-    async def _commit_one(self, tid: str, offsets: Mapping[TP, int],
-                          start_new_transaction: bool) -> None:
-        producer = self._transaction_producer(tid)
-        pending = self._pending[tid]
-        rows = self.staged.take(tid)
-        for topic, partition, key, value in self.staged.changelog_records(rows):
-            pending.add(topic, key, value, partition)
-        self._in_flight[tid] += await pending.hand_over(producer)
-        sent = self._in_flight.pop(tid, [])
-        written = await asyncio.gather(*(batch.future for batch in sent))
-        await producer.send_offsets_to_transaction(offsets, self.app.conf.id)
-        await producer.commit_transaction()
-        self.staged.apply(rows, highest_offsets(sent, written))
-        self._open.pop(tid, None)
-        self._note_commit(tid, offsets)
-        if start_new_transaction:
-            await producer.begin_transaction()
+    async def _commit_sealed(self, tid: str, transaction: _Sealed,
+                             start_new_transaction: bool) -> None:
+        try:
+            producer = self._transaction_producer(tid)
+            records = transaction.records
+            for topic, partition, key, value in self.staged.changelog_records(
+                    transaction.rows):
+                records.add(topic, key, value, partition)
+            sent = transaction.sent + await records.hand_over(producer)
+            written = await asyncio.gather(*(batch.future for batch in sent))
+            await producer.send_offsets_to_transaction(transaction.offsets, self.app.conf.id)
+            await producer.commit_transaction()
+            self.staged.apply(transaction.rows, highest_offsets(sent, written))
+            self._note_commit(tid, transaction.offsets)
+            if start_new_transaction:
+                await producer.begin_transaction()
+        finally:
+            self._begun.pop(tid).set_result(None)
 
     async def abort_open(self) -> None:
         """Abort every open transaction (at stop), so readers are not held up by them."""
         self.revoking = True  # nothing starts any more
-        async with self.all_locks() as tids:
+        async with self._one_commit, self.all_locks() as tids:
             for tid in tids & set(self.producer._transaction_producers):
                 self._forget_sends(tid)
                 try:
@@ -427,8 +470,6 @@ class PartitionTransactions(TransactionManager):
         health = self.health[tid]
         health.commits += 1
         health.last_commit = now
-        health.open_since = None
-        health.open_events = 0
         self.consumer._thread.tp_last_committed_at.update(
             {tp: time.monotonic() for tp in offsets})
 
@@ -509,9 +550,8 @@ class Consumer(AIOKafkaConsumer):
         return ConsumerThread(self, loop=self.loop, beacon=self.beacon)
 
     async def commit(self, topics: Any = None, start_new_transaction: bool = True) -> bool:
-        """Commit all partitions' open transactions, under their locks (rules 3 and 9)."""
-        async with self.transactions.all_locks() as tids:
-            committed = await self.transactions.commit_open(tids, start_new_transaction)
+        """Commit all partitions' open transactions, sealed under their locks (rules 3, 9)."""
+        committed = await self.transactions.commit_all(start_new_transaction)
         for tp in committed:  # Faust's ack bookkeeping of these events is done with
             self._acked.pop(tp, None)
             self._acked_index.pop(tp, None)

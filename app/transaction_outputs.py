@@ -3,11 +3,10 @@
 aiokafka's `send` costs about 15 µs of Python per record (a metadata lookup, the
 partitioner's murmur2, a future per record); a unit of work of a few hundred commands
 sends thousands. Here a transaction's records are held in send order and appended to one
-batch per topic-partition, handed over with `send_batch` at its commit, or sooner once
-enough are held: a future per batch, each key's partition computed once. Each partition
-receives its records in the order they were sent, as with `send`. (aiokafka keeps one
-batch per partition in flight, so handing over after every small unit of work would
-wait for the broker each time.)
+batch per topic-partition, handed over with `send_batch` when a unit of work ends (if the
+broker has the earlier batches, or enough records are held) or at the commit: a future
+per batch, each key's partition computed once. Each partition receives its records in
+the order they were sent, as with `send`.
 """
 
 from __future__ import annotations
@@ -49,12 +48,33 @@ class _OpenBatch:
         return SentBatch(self.count, future)
 
 
-class PendingRecords:
-    """Records of a unit of work not yet handed to the producer, in send order."""
+class PartitionMemo:
+    """The partition of each key, as the producer's own partitioner (Kafka's default)
+    gives it, computed once per topic and key."""
 
     def __init__(self) -> None:
-        self._records: list[tuple[str, int | None, bytes | None, bytes | None]] = []
         self._partitions: dict[tuple[str, bytes], int] = {}
+
+    async def partition_of(self, producer: Any, topic: str, key: bytes | None) -> int:
+        if key is not None:
+            known = self._partitions.get((topic, key))
+            if known is not None:
+                return known
+        await producer.partitions_for(topic)  # waits for the topic's metadata
+        partition = producer._partition(topic, None, key, None, key, None)
+        if key is not None:  # a record without a key goes to any partition, each time
+            if len(self._partitions) >= PARTITION_MEMO_SIZE:
+                self._partitions.clear()
+            self._partitions[topic, key] = partition
+        return partition
+
+
+class PendingRecords:
+    """Records of a transaction not yet handed to the producer, in send order."""
+
+    def __init__(self, partitions: PartitionMemo) -> None:
+        self._records: list[tuple[str, int | None, bytes | None, bytes | None]] = []
+        self._partitions = partitions
 
     def add(self, topic: str, key: bytes | None, value: bytes | None,
             partition: int | None) -> None:
@@ -74,7 +94,7 @@ class PendingRecords:
         sent: list[SentBatch] = []
         for topic, partition, key, value in records:
             if partition is None:
-                partition = await self.partition_of(producer, topic, key)
+                partition = await self._partitions.partition_of(producer, topic, key)
             batch = open_batches.get((topic, partition))
             if batch is None or not batch.append(key, value):
                 if batch is not None:
@@ -86,20 +106,6 @@ class PendingRecords:
         for batch in open_batches.values():
             sent.append(await batch.send(producer))
         return sent
-
-    async def partition_of(self, producer: Any, topic: str, key: bytes | None) -> int:
-        """The partition the producer's own partitioner gives the key (Kafka's default)."""
-        if key is not None:
-            known = self._partitions.get((topic, key))
-            if known is not None:
-                return known
-        await producer.partitions_for(topic)  # waits for the topic's metadata
-        partition = producer._partition(topic, None, key, None, key, None)
-        if key is not None:  # a record without a key goes to any partition, each time
-            if len(self._partitions) >= PARTITION_MEMO_SIZE:
-                self._partitions.clear()
-            self._partitions[topic, key] = partition
-        return partition
 
 
 def highest_offsets(batches: Iterable[SentBatch],

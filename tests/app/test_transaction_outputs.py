@@ -8,7 +8,7 @@ import uuid
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
-from app.transaction_outputs import PendingRecords, highest_offsets
+from app.transaction_outputs import PartitionMemo, PendingRecords, highest_offsets
 from services import kafka
 from services.config import Settings
 
@@ -37,7 +37,7 @@ async def _hand_over_in_transaction(servers: str, sends: list[tuple], max_batch_
                                 transactional_id=f"test-{uuid.uuid4().hex[:8]}")
     await producer.start()
     try:
-        pending = PendingRecords()
+        pending = PendingRecords(PartitionMemo())
         if abort_first:
             await producer.begin_transaction()
             for topic, key, value, partition in sends:
