@@ -59,7 +59,7 @@ async def apply_command(partition: int, command: Command | Rejection) -> None:
     book = await store.book(partition, command.symbol)
     now = wall_clock()
     result = book.apply(command, now)
-    await store.save(partition, book.symbol, result.delta())
+    store.save(partition, book.symbol, result.delta())
     for output in result_outputs(book, result, now):
         await publish(output)
         faults.after_output(command)

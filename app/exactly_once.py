@@ -27,10 +27,11 @@ fails if any Faust or aiokafka internal we rely on changes).
    until those have begun; one commit runs at a time. Partitions never wait for each
    other, and processing waits only while the transactions are sealed.
 4. An agent error rolls the partition back: the previous transaction's commit is let
-   finish, the open transaction is aborted, its staged rows and held records discarded, the cached books of the partition dropped (they rebuild from the
-   committed store), the events of the transaction are run again and the failed event is
-   retried. An event that fails `MAX_ATTEMPTS` times stops the worker (fail-stop): a
-   partition never commits past a command it could not apply.
+   finish, the open transaction is aborted, its staged rows and held records discarded,
+   the cached books of the partition dropped (they rebuild from the committed store),
+   the units of the transaction are run again and the failed one is retried. A unit that
+   fails `MAX_ATTEMPTS` times stops the worker (fail-stop): a partition never commits
+   past a command it could not apply.
 5. Rebalances commit first. Faust drops the acks of revoked partitions before its own
    revoke-time commit, and a partition kept through the rebalance keeps its open
    transaction, so work done before the rebalance could be redone after it into the same
@@ -147,13 +148,14 @@ async def in_this_transaction(topic: str, key: bytes) -> bool:
         return False
 
 
-def stage(store: Any, partition: int, key: str, value: Any) -> None:
-    """Hold a table row until the current unit of work's transaction commits (rule 2)."""
+def staged_rows(store: Any, partition: int) -> dict[str, Any]:
+    """The rows of a table partition the current unit's transaction holds until it
+    commits (rule 2): set a key to stage a row, to `None` to delete it."""
     unit = _current_unit.get()
     if unit is None:
-        raise RuntimeError("stage() outside a unit of work")
+        raise RuntimeError("staged_rows() outside a unit of work")
     transactions, tid = unit
-    transactions.staged.stage(tid, store, partition, key, value)
+    return transactions.staged.rows(tid, store, partition)
 
 
 async def units_of_work(stream: StreamT, handle: Handler) -> None:

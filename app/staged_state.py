@@ -41,9 +41,10 @@ class StagedWrites:
         self._open: dict[str, dict[tuple[Any, int], dict[str, Any]]] = (
             defaultdict(lambda: defaultdict(dict)))
 
-    def stage(self, tid: str, store: Any, partition: int, key: str, value: Any) -> None:
-        """Remember a row (`None` deletes it) until transaction `tid` ends."""
-        self._open[tid][(store, partition)][key] = value
+    def rows(self, tid: str, store: Any, partition: int) -> dict[str, Any]:
+        """Transaction `tid`'s rows of a store partition, held until it ends; a row set to
+        `None` is deleted."""
+        return self._open[tid][(store, partition)]
 
     def take(self, tid: str) -> EncodedRows:
         """The rows transaction `tid` must write to the changelogs at its commit."""

@@ -27,7 +27,7 @@ from typing import Any
 import orjson
 
 from app import settings
-from app.exactly_once import stage
+from app.exactly_once import staged_rows
 from app.faust_app import app
 from engine import OrderBook, StateDelta
 from engine.rows import Row
@@ -105,20 +105,24 @@ class BookStore:
                                              config.dedup_window, config.dedup_ids)
         return book
 
-    async def save(self, partition: int, symbol: str, delta: StateDelta) -> None:
-        """Send one command's changed rows to the changelogs and stage them for RocksDB."""
+    def save(self, partition: int, symbol: str, delta: StateDelta) -> None:
+        """Stage one command's changed rows in its transaction: its commit sends them to
+        the changelogs and then writes them to RocksDB."""
+        orders = staged_rows(book_orders.data, partition)
         for order_id, row in delta.upserted.items():
-            await _write(partition, book_orders, row_key(symbol, order_id), row)
+            orders[row_key(symbol, order_id)] = row
         for order_id in delta.deleted:
-            await _write(partition, book_orders, row_key(symbol, order_id), None)
-        for order_id, accepted_at in delta.seen.items():
-            await _write(partition, book_seen, row_key(symbol, order_id), accepted_at)
-        for order_id in delta.forgotten:
-            await _write(partition, book_seen, row_key(symbol, order_id), None)
+            orders[row_key(symbol, order_id)] = None
+        if delta.seen or delta.forgotten:
+            seen = staged_rows(book_seen.data, partition)
+            for order_id, accepted_at in delta.seen.items():
+                seen[row_key(symbol, order_id)] = accepted_at
+            for order_id in delta.forgotten:
+                seen[row_key(symbol, order_id)] = None
         saved = self.partitions[partition].saved_meta
         if saved.get(symbol) != delta.meta:
             saved[symbol] = delta.meta
-            await _write(partition, book_meta, symbol, delta.meta)
+            staged_rows(book_meta.data, partition)[symbol] = delta.meta
 
     def rebuild(self, partition: int) -> PartitionBooks:
         """Every book of a partition from its committed rows."""
@@ -139,7 +143,3 @@ class BookStore:
                  partition, len(books), sum(len(rows) for rows in orders.values()))
         return PartitionBooks(books, metas)
 
-
-async def _write(partition: int, table: Any, key: str, value: Any) -> None:
-    """One row, staged in the unit's transaction (its changelog record goes at commit)."""
-    stage(table.data, partition, key, value)
