@@ -1,8 +1,10 @@
 """A no-op exactly-once Faust agent: copies `BENCH_SOURCE` to `BENCH_SINK`, nothing else.
 
-Built by the engine's own `create_app` (same App class, exactly-once fixes and settings)
-and run through `app.exactly_once.units_of_work` as the real agents are, so the pipeline
-measured beside it differs only by its work: parsing, matching, tables, more sends.
+Built by the engine's own `create_app` (same App class, exactly-once fixes and settings).
+By default it reads Faust's own stream, event by event (`units_of_work`, as the sink
+does): the Faust passthrough. With `BENCH_BATCHES=1` it takes whole fetched batches as the
+engine's agents do (`batches_of_work`), so the pipeline measured beside it differs only
+by its work: parsing, matching, tables, more sends.
 Run by `bench.pipeline` as `faust -A bench.noop_app worker`.
 """
 
@@ -10,8 +12,9 @@ from __future__ import annotations
 
 import os
 
-from app.exactly_once import send, units_of_work
+from app.exactly_once import batches_of_work, send, units_of_work
 from app.faust_app import create_app
+from app.record_batches import RecordBatch
 
 #: No tables: like a sink-only worker it keeps a standby replica, so that Faust runs its
 #: own assignor, which the transactional ids need (`app.settings.STANDBY_REPLICAS`).
@@ -25,6 +28,14 @@ async def copy(event) -> None:
     await send(SINK, event.key, event.value)
 
 
+async def copy_all(batch: RecordBatch) -> None:
+    for record in batch.records:
+        await send(SINK, record.key, record.value)
+
+
 @app.agent(source)
 async def passthrough(stream):
-    await units_of_work(stream, copy)
+    if os.environ.get("BENCH_BATCHES") == "1":
+        await batches_of_work(stream, copy_all)
+    else:
+        await units_of_work(stream, copy)

@@ -1,14 +1,18 @@
 """End-to-end speed of the live pipeline beside a no-op Faust agent and a raw aiokafka loop.
 
 Usage: ``python -m bench.pipeline [--orders 20000] [--mixed 20000] [--latency-seconds 15]
-[--only raw,noop,pipeline,mixed,latency] [--faust-env KEY=VALUE ...] [--profile DIR]``
+[--only raw,noop,noop-batch,pipeline,mixed,latency] [--faust-env KEY=VALUE ...]
+[--profile DIR]``
 against the running local broker (``SERVICES_DIR`` names it). Every run uses fresh topics
 and app ids. Rows, each a real process on the same broker:
 
 - raw: ``bench.raw_copy``, a plain aiokafka transactional copy loop (2,000-record
   transactions, 5 ms linger): the ceiling of Python on this broker;
 - no-op Faust: ``bench.noop_app``, the engine's own ``create_app`` and ``units_of_work``
-  copying each message to another topic;
+  copying each message to another topic through Faust's stream, event by event: the Faust
+  passthrough;
+- batch no-op: the same app taking whole fetched batches (``batches_of_work``) as the
+  engine's agents do: the ceiling of the pipeline's own path;
 - pipeline: ``faust -A app worker`` with ``WORKER_AGENTS=engine`` (ingress, commands,
   matcher, outputs; the Cassandra sink is measured by ``bench.sink``).
 
@@ -63,7 +67,7 @@ Identify = Callable[[bytes], str | None]
 
 TOPIC_CONFIG = {"message.timestamp.type": "LogAppendTime"}
 LATENCY_SHARES = (0.25, 0.50, 0.75)
-ROWS = ("raw", "noop", "pipeline", "mixed", "latency")
+ROWS = ("raw", "noop", "noop-batch", "pipeline", "mixed", "latency")
 
 
 # -- inputs ---------------------------------------------------------------------------------
@@ -321,14 +325,17 @@ def raw_row(bench: Bench, records: list[Record]) -> Saturation:
         worker.stop()
 
 
-def noop_row(bench: Bench, records: list[Record]) -> Saturation:
-    source, sink = bench.topics("noop-in", "noop-out")
-    env = {"BENCH_APP_ID": f"bench-noop-{bench.run}", "BENCH_SOURCE": source,
-           "BENCH_SINK": sink}
-    worker = bench.worker("noop", env, app="bench.noop_app")
+def noop_row(bench: Bench, records: list[Record], batches: bool = False) -> Saturation:
+    name = "noop-batch" if batches else "noop"
+    source, sink = bench.topics(f"{name}-in", f"{name}-out")
+    env = {"BENCH_APP_ID": f"bench-{name}-{bench.run}", "BENCH_SOURCE": source,
+           "BENCH_SINK": sink, "BENCH_BATCHES": "1" if batches else "0"}
+    worker = bench.worker(name, env, app="bench.noop_app")
+    what = ("batch no-op agent (app.record_batches)" if batches
+            else "no-op Faust exactly-once agent (Faust's stream)")
     try:
-        return saturate("no-op Faust exactly-once agent", bench, worker, source, records, sink,
-                        order_id, profile=bench.profile_path("noop"))
+        return saturate(what, bench, worker, source, records, sink, order_id,
+                        profile=bench.profile_path(name))
     finally:
         worker.stop()
 
@@ -449,6 +456,8 @@ def main() -> None:
             rows.append(raw_row(bench, records))
         if "noop" in args.only:
             rows.append(noop_row(bench, records))
+        if "noop-batch" in args.only:
+            rows.append(noop_row(bench, records, batches=True))
         pipeline, lat = pipeline_rows(bench, args)
     rows += pipeline
     print(f"\n`python -m bench.pipeline {' '.join(sys.argv[1:])}`, Faust settings from the "
