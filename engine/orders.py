@@ -8,11 +8,14 @@ dead entries outnumber live ones, so removal by id is O(1) amortised.
 """
 
 from collections import deque
+from collections.abc import Iterator
+from operator import attrgetter
 
 from engine.clock import Micros
 from engine.commands import GTC, ClientTimestamp
 
 _COMPACT_AT = 32
+_REMAINING = attrgetter("remaining")  # true for a live order
 
 
 class Order:
@@ -44,24 +47,23 @@ class Order:
 class Level:
     """All resting orders at one price, oldest first, with their total quantity.
 
-    ``text`` is the price as market data shows it, rendered once per level.
+    A level is live while ``total`` is positive (every queued live order has a
+    positive ``remaining``), so no separate count is kept; ``dead`` counts the
+    zeroed entries still queued.
     """
 
-    __slots__ = ("dead", "live", "orders", "price", "text", "total")
+    __slots__ = ("dead", "orders", "price", "total")
 
-    def __init__(self, price: int, text: str) -> None:
+    def __init__(self, price: int) -> None:
         self.price = price
-        self.text = text
         self.orders: deque[Order] = deque()
         self.total = 0
-        self.live = 0
         self.dead = 0
 
     def append(self, order: Order) -> None:
         """Queue ``order`` behind every order already at this price."""
         self.orders.append(order)
         self.total += order.remaining
-        self.live += 1
 
     def front(self) -> Order:
         """The oldest live order (the level must not be empty)."""
@@ -77,12 +79,11 @@ class Level:
         """Take ``order`` out of the queue wherever it stands."""
         self.total -= order.remaining
         order.remaining = 0
-        self.live -= 1
-        self.dead += 1
-        if self.dead > _COMPACT_AT and self.dead > self.live:
-            self.orders = deque(o for o in self.orders if o.remaining)
+        dead = self.dead = self.dead + 1
+        if dead > _COMPACT_AT and dead + dead > len(self.orders):
+            self.orders = deque(filter(_REMAINING, self.orders))
             self.dead = 0
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Order]:
         """Live orders, oldest first."""
-        return (order for order in self.orders if order.remaining)
+        return filter(_REMAINING, self.orders)
