@@ -219,6 +219,7 @@ class OrderBook:
 
     def _amend(self, order: Order, quantity: int, price: int | None,
                timestamp: ClientTimestamp) -> None:
+        assert order.price is not None  # it rests
         filled = order.quantity - order.remaining
         if price == order.price and quantity <= order.remaining:
             detail = "unchanged" if quantity == order.remaining else "quantity reduced"
