@@ -80,7 +80,6 @@ class ApplyResult(NamedTuple):
     seen: str | None
     forgotten: list[str]
     book: "OrderBook"
-    version: int
 
     @property
     def changed(self) -> bool:
@@ -90,7 +89,7 @@ class ApplyResult(NamedTuple):
     def delta(self) -> StateDelta:
         """Rows to upsert and delete and the new metadata, for a changelog."""
         book = self.book
-        if book.applied != self.version:
+        if book._events is not self.events:  # every command has a list of its own
             raise RuntimeError("delta() must be read before the book applies another command")
         live = book.orders
         upserted = {o.order_id: order_row(o, book.format_price)
@@ -118,22 +117,23 @@ class OrderBook:
         self.arrival_seq = 0
         self.book_seq = 0
         self.last_trade: tuple[int, int, int, Micros] | None = None  # a LastTrade's fields
-        self.applied = 0
         self._now: Micros = 0
         # What the latest command did, read by ``apply`` (and ``delta()``) after it ran.
         self._events: list[Event] = []
         self._changed: list[Order] = []  # resting orders it rested, changed or removed
-        self._seen: str | None = None  # the id it entered into the dedup window
         self._forgotten: list[str] = _NO_IDS  # the ids that left the dedup window
 
     # -- commands ---------------------------------------------------------
 
     def apply(self, command: Command, now: Micros) -> ApplyResult:
         """Run one command against the book at time ``now``."""
+        seen = None
         if isinstance(command, NewOrder):
             events = self.new(command.order_id, command.user_id, command.side, command.type,
                               command.tif, command.price, command.quantity, command.timestamp,
                               now)
+            if type(events[0]) is not Rejection:
+                seen = command.order_id
         elif isinstance(command, CancelOrder):
             events = self.cancel(command.order_id, command.user_id, command.timestamp, now)
         elif isinstance(command, AmendOrder):
@@ -141,8 +141,7 @@ class OrderBook:
                                 command.price, command.timestamp, now)
         else:
             raise TypeError(f"not a command: {command!r}")
-        return _new_tuple(ApplyResult, (events, self._changed, self._seen, self._forgotten, self,
-                                        self.applied))
+        return _new_tuple(ApplyResult, (events, self._changed, seen, self._forgotten, self))
 
     def new(self, order_id: str, user_id: str, side: str, type: str, tif: str,
             price: int | None, quantity: int, timestamp: ClientTimestamp, now: Micros
@@ -158,7 +157,6 @@ class OrderBook:
         pushed_out = dedup.add(order_id, now)
         if pushed_out is not None:
             self._forgotten = [*self._forgotten, pushed_out]
-        self._seen = order_id
         self.arrival_seq = arrival = self.arrival_seq + 1
         order = Order(order_id, user_id, side, price, quantity, quantity, arrival, timestamp,
                       tif, now)
@@ -207,10 +205,8 @@ class OrderBook:
 
     def _start(self, now: Micros) -> list[Event]:
         """Begin a command: fresh lists, the dedup window expired up to ``now``."""
-        self.applied += 1
         self._now = now
         self._changed = []
-        self._seen = None
         dedup = self.dedup
         self._forgotten = dedup.expire(now) if now >= dedup.next_expiry else _NO_IDS
         events: list[Event] = []
