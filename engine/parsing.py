@@ -7,12 +7,21 @@ decimal type cannot hold (``1e9999999999999999999``) is read as ``NaN`` (JSON
 itself has no NaN), so it fails the check of whichever field holds it instead
 of the decoding. Anything at all (garbage bytes included) gives a result;
 nothing here raises.
+
+Decoding tries ``orjson`` first, four times faster than ``json``: its result
+is the exact one unless a top-level value is a float (orjson reads fractions,
+exponents and integers beyond 64 bits as floats). Only top-level values are
+ever inspected, so such a message, and anything orjson refuses (bad UTF-8,
+lone surrogates, too deep), is decoded again by the exact ``json`` decoder,
+which also words the rejection.
 """
 
 import json
 import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
+
+import orjson
 
 from engine.clock import Micros
 from engine.commands import (
@@ -81,6 +90,17 @@ def parse_command(raw: bytes | str, *, topic: str, partition: int, offset: int, 
 
 
 def _decode(raw: bytes | str) -> Message:
+    try:
+        value = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return _decode_exactly(raw)
+    if type(value) is dict and float not in map(type, value.values()):
+        return value
+    return _decode_exactly(raw)
+
+
+def _decode_exactly(raw: bytes | str) -> Message:
+    """Decode with every number exact (``Decimal``), and word why a message is refused."""
     try:
         text = raw if isinstance(raw, str) else bytes(raw).decode("utf-8")
         value = _DECODER.decode(text)
