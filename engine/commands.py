@@ -1,6 +1,9 @@
 """Validated order commands: what the stateless ingress hands to a symbol's book.
 
 Prices are integer ticks of the symbol's tick size (checked at ingress).
+Commands are never changed once parsed, but are not frozen dataclasses: those
+set each field through ``object.__setattr__`` and build four times slower,
+and a command is built for every message.
 ``to_dict``/``from_dict`` give a JSON-able form so a command can cross the
 re-keying Kafka topic between the ingress and matcher agents.
 """
@@ -19,7 +22,7 @@ FOK = "FOK"
 ClientTimestamp = str | int | None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Command:
     """Base of every command: which order of which user in which symbol."""
 
@@ -40,7 +43,7 @@ class Command:
         return kind(**fields)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class NewOrder(Command):
     """Enter an order. ``price`` is None for market orders."""
 
@@ -53,7 +56,7 @@ class NewOrder(Command):
     timestamp: ClientTimestamp = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class CancelOrder(Command):
     """Take a resting order off the book."""
 
@@ -61,7 +64,7 @@ class CancelOrder(Command):
     timestamp: ClientTimestamp = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class AmendOrder(Command):
     """Change a resting order's open quantity and, optionally, its price."""
 

@@ -55,7 +55,7 @@ def result_outputs(book: OrderBook, result: ApplyResult, now: Micros) -> list[Ou
     symbol, format_price, ts = book.symbol, book.format_price, format_iso(now)
     outputs = []
     for event in result.events:
-        if type(event) is Rejection:
+        if isinstance(event, Rejection):
             outputs.append(rejection_output(event))
         elif event[0] == TRADE:
             outputs.append(_output((TRADES, symbol, trade_value(event, symbol, format_price, ts))))
