@@ -64,7 +64,9 @@ bench: install
 # Optional accelerated build: the same engine source compiled with mypyc into build/accel
 # (pure Python stays the reference). Run anything against it from build/accel (Python puts
 # the working directory first): cd build/accel && ../../.venv/bin/python -m bench.core
-ACCEL_MODULES := engine/orders.py engine/sides.py engine/dedup.py engine/book.py engine/events.py
+# Every engine module but commands.py (mypyc's dataclass transform rejects its ClassVar
+# `action` ahead of the fields) and __init__.py.
+ACCEL_MODULES := $(filter-out engine/commands.py engine/__init__.py,$(wildcard engine/*.py))
 accel: install
 	$(BIN)/pip install -q -e '.[test,tools,accel]' --config-settings editable_mode=compat
 	rm -rf build/accel && mkdir -p build/accel && cp -r engine build/accel/
