@@ -275,6 +275,7 @@ class OrderBook:
         elif expiry is None:  # rest: Level.append, inlined
             assert price is not None  # only market orders have none, and they never rest
             level = own.levels.get(price) or own.add_level(price)
+            order.price = level.price  # one int object per level, not per order: 32 B saved
             level.orders.append(order)
             level.total += order.remaining
             self.orders[order.order_id] = order
