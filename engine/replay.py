@@ -84,8 +84,8 @@ def replay(lines: Iterable[bytes], engine: Engine, clock: Callable[[int], Micros
 
 
 def encode_line(output: Output) -> bytes:
-    """One output as a JSON line (without the newline)."""
-    return encode_json(output.to_dict())
+    """One output as a JSON line (without the newline): ``Output.to_dict()``, inlined."""
+    return encode_json({"topic": output.topic, "key": output.key, "value": output.value})
 
 
 def _lines(source: BinaryIO) -> Iterator[bytes]:
