@@ -12,6 +12,7 @@ from engine.events import ACCEPTED, CANCELLED, EXPIRED, TRADE
 from engine.rejections import Rejection
 
 SIDES = ("buy", "sell")
+SIDE_CODES = {"buy": 0, "sell": 1}
 TIFS = ("GTC", "IOC")
 SYMBOL = "BENCH"
 WINDOW = 2**62  # every id stays a duplicate for the whole run, as the contract's 24 h would
@@ -34,10 +35,11 @@ class Driver:
     def on_cancel(self, oid: int, seq: int) -> list:
         order_id = str(oid)
         events = self.book.cancel(order_id, order_id, None, seq)
-        if type(events[0]) is Rejection:
+        event = events[0]
+        if type(event) is Rejection:
             return [(4, seq, oid)]
-        order = events[0][1]
-        return [(2, seq, SIDES.index(order.side), oid, order.price)]
+        order = event[1]
+        return [(2, seq, SIDE_CODES[order.side], oid, order.price)]
 
     def on_modify(self, oid: int, seq: int, price: int, qty: int, side: int) -> list:
         order_id = str(oid)
