@@ -33,7 +33,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from bench.memory import START, measure
+from bench.memory import START, summary
 from engine import (
     MARKET_DATA,
     ORDER_EVENTS,
@@ -217,9 +217,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.stream in ("b", "both"):
         bench_stream("b (mixed: cancels, amends, IOC/FOK, market)", stream_b(args.messages),
                      args.naive_messages)
-    book_only, dedup = measure(min(args.messages, 200_000))
-    print(f"memory: {book_only:.0f} bytes per resting order, plus {dedup:.0f} bytes per id "
-          "in the dedup window")
+    print(f"memory: {summary(min(args.messages, 200_000))}")
     return 0
 
 
