@@ -149,12 +149,15 @@ class OrderBook:
         """``apply(NewOrder(...)).events`` without the command and the result."""
         events = self._start(now)
         dedup = self.dedup
-        if order_id in self.orders or order_id in dedup.accepted_at:
+        admitted = dedup.admit(order_id, now)
+        if not admitted or order_id in self.orders:
+            if admitted:  # resting, though the window had forgotten its id
+                dedup.withdraw_newest()
             self._reject(order_id, user_id, side, timestamp, DUPLICATE_ORDER_ID,
                          f"order_id {order_id} is resting or was accepted recently",
                          price, quantity)
             return events
-        pushed_out = dedup.add(order_id, now)
+        pushed_out = dedup.overflow()
         if pushed_out is not None:
             self._forgotten = [*self._forgotten, pushed_out]
         self.arrival_seq = arrival = self.arrival_seq + 1

@@ -31,13 +31,34 @@ class DedupWindow:
         self.ids: deque[str] = deque()  # acceptance order (times never decrease)
         self.next_expiry: Micros = _NEVER  # when the oldest id leaves; lets callers skip expire
 
-    def add(self, order_id: str, now: Micros) -> str | None:
-        """Remember ``order_id`` as accepted at ``now``; return the id it pushed out, if any."""
-        ids, accepted_at = self.ids, self.accepted_at
+    def admit(self, order_id: str, now: Micros) -> bool:
+        """Hold ``order_id`` as accepted at ``now``; False, changing nothing, if it is held.
+
+        The check and the insert are one hash lookup (``setdefault``): with a million
+        ids held each lookup is a cache miss, the costliest step of a new order. Call
+        ``overflow`` after it.
+        """
+        accepted_at = self.accepted_at
+        held = len(accepted_at)
+        accepted_at.setdefault(order_id, now)
+        if len(accepted_at) == held:
+            return False
+        ids = self.ids
         if not ids:
             self.next_expiry = now + self.window
-        accepted_at[order_id] = now
         ids.append(order_id)
+        return True
+
+    def withdraw_newest(self) -> None:
+        """Undo the latest ``admit``: its order was refused after all."""
+        ids = self.ids
+        del self.accepted_at[ids.pop()]
+        if not ids:
+            self.next_expiry = _NEVER
+
+    def overflow(self) -> str | None:
+        """Forget the oldest id if more than ``capacity`` are held; return it."""
+        ids, accepted_at = self.ids, self.accepted_at
         if len(ids) <= self.capacity:
             return None
         oldest = ids.popleft()
@@ -68,5 +89,5 @@ class DedupWindow:
         dedup = cls(window, capacity)
         ordered = sorted(items.items(), key=lambda item: (item[1], item[0]))
         for order_id, accepted in ordered[-capacity:]:
-            dedup.add(order_id, accepted)
+            dedup.admit(order_id, accepted)
         return dedup

@@ -80,3 +80,5 @@ def test_a_resting_id_stays_a_duplicate_whatever_the_window_forgot():
     session.order("rest", "bob", "sell", "100.00", 10)
     session.order("other", "bob", "sell", "100.00", 10, tif="IOC")
     assert reason(session.order("rest", "bob", "sell", "100.00", 10)) == "duplicate_order_id"
+    dedup = session.book().dedup  # the refusal left the window as it was
+    assert dedup.items() == [("other", NOW + 2)] and list(dedup.ids) == ["other"]
