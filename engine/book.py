@@ -157,9 +157,8 @@ class OrderBook:
                          f"order_id {order_id} is resting or was accepted recently",
                          price, quantity)
             return events
-        pushed_out = dedup.overflow()
-        if pushed_out is not None:
-            self._forgotten = [*self._forgotten, pushed_out]
+        if len(dedup.ids) > dedup.capacity:
+            self._forgotten = [*self._forgotten, dedup.forget_oldest()]
         self.arrival_seq = arrival = self.arrival_seq + 1
         order = Order(order_id, user_id, side, price, quantity, quantity, arrival, timestamp,
                       tif, now)

@@ -35,8 +35,8 @@ class DedupWindow:
         """Hold ``order_id`` as accepted at ``now``; False, changing nothing, if it is held.
 
         The check and the insert are one hash lookup (``setdefault``): with a million
-        ids held each lookup is a cache miss, the costliest step of a new order. Call
-        ``overflow`` after it.
+        ids held each lookup is a cache miss, the costliest step of a new order. Then,
+        if more than ``capacity`` ids are held, call ``forget_oldest``.
         """
         accepted_at = self.accepted_at
         held = len(accepted_at)
@@ -56,11 +56,9 @@ class DedupWindow:
         if not ids:
             self.next_expiry = _NEVER
 
-    def overflow(self) -> str | None:
-        """Forget the oldest id if more than ``capacity`` are held; return it."""
+    def forget_oldest(self) -> str:
+        """Forget the oldest id (one of more than ``capacity``); return it."""
         ids, accepted_at = self.ids, self.accepted_at
-        if len(ids) <= self.capacity:
-            return None
         oldest = ids.popleft()
         del accepted_at[oldest]
         self.next_expiry = accepted_at[ids[0]] + self.window
@@ -89,5 +87,5 @@ class DedupWindow:
         dedup = cls(window, capacity)
         ordered = sorted(items.items(), key=lambda item: (item[1], item[0]))
         for order_id, accepted in ordered[-capacity:]:
-            dedup.admit(order_id, accepted)
+            dedup.admit(order_id, accepted)  # the newest ``capacity`` ids: none to forget
         return dedup

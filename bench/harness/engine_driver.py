@@ -30,7 +30,7 @@ class Driver:
                                None, seq)
         if len(events) == 1:  # accepted and rested untouched (the harness repeats no id)
             return [(0, seq, side, oid, price, qty)]
-        return self._reports(events, seq, side)
+        return self._reports(events, seq, side, oid, price)
 
     def on_cancel(self, oid: int, seq: int) -> list:
         order_id = str(oid)
@@ -46,12 +46,13 @@ class Driver:
         events = self.book.amend(order_id, order_id, qty, price, None, seq)
         if type(events[0]) is Rejection:
             return [(5, seq, oid)]
-        reports = self._reports(events[1:], seq, side)
+        reports = self._reports(events[1:], seq, side, oid, price)
         reports.append((3, seq, side, oid, price, qty))
         return reports
 
     @staticmethod
-    def _reports(events: list, seq: int, side: int) -> list:
+    def _reports(events: list, seq: int, side: int, oid: int, limit: int) -> list:
+        """Reports of a new or moved order ``oid`` at ``limit``: its only non-trade events."""
         reports = []
         for event in events:
             name = event[0]
@@ -61,11 +62,9 @@ class Driver:
                 reports.append((1, seq, price, quantity, int(maker.order_id),
                                 int(taker.order_id)))
             elif name == ACCEPTED:
-                order = event[1]
-                reports.append((0, seq, side, int(order.order_id), order.price, order.quantity))
+                reports.append((0, seq, side, oid, limit, event[1].quantity))
             elif name in (EXPIRED, CANCELLED):
-                order = event[1]
-                reports.append((2, seq, side, int(order.order_id), order.price))
+                reports.append((2, seq, side, oid, limit))
         return reports
 
     def best_bid(self) -> int | None:
