@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PYTEST_ARGS ?=
 
-.PHONY: run test install system-deps up down status reset lint bench accel test-accel
+.PHONY: run test install system-deps up down status reset lint bench accel test-accel bench-accel
 
 # Debian packages, installed only where missing (CI and these machines run as root).
 APT_INSTALL := DEBIAN_FRONTEND=noninteractive apt-get install -y -qq
@@ -63,8 +63,11 @@ bench: install
 
 # Optional accelerated build: the same engine source compiled with mypyc into build/accel
 # (pure Python stays the reference). Run anything against it from build/accel (Python puts
-# the working directory first): cd build/accel && ../../.venv/bin/python -m bench.core
-ACCEL_MODULES := engine/orders.py engine/sides.py engine/dedup.py engine/book.py engine/events.py
+# the working directory first, so engine/ there shadows the checkout's; PYTHONPATH finds the
+# rest): cd build/accel && PYTHONPATH=../.. ../../.venv/bin/python -m bench.core
+# Every engine module but commands.py (mypyc's dataclass transform rejects its ClassVar
+# `action` ahead of the fields) and __init__.py.
+ACCEL_MODULES := $(filter-out engine/commands.py engine/__init__.py,$(wildcard engine/*.py))
 accel: install
 	$(BIN)/pip install -q -e '.[test,tools,accel]' --config-settings editable_mode=compat
 	rm -rf build/accel && mkdir -p build/accel && cp -r engine build/accel/
@@ -74,3 +77,8 @@ accel: install
 # checkout behind build/accel on sys.path. The report header says which build ran.
 test-accel: accel
 	PYTHONPATH=build/accel $(BIN)/pytest --import-mode=append tests/engine
+
+# `make bench` against the compiled build (the first line it prints names the build).
+bench-accel: accel
+	cd build/accel && PYTHONPATH=$(CURDIR) $(CURDIR)/$(BIN)/python -m bench.core
+	cd build/accel && PYTHONPATH=$(CURDIR) $(CURDIR)/$(BIN)/python -m bench.memory

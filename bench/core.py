@@ -11,26 +11,29 @@ it is timed with CPython's cyclic GC as configured by default and with the GC
 frozen and off (the core makes no reference cycles, so an embedding process
 may do that). "empty loop" is the same timing loop calling a book whose
 ``apply`` does nothing: the floor of any pure-Python core on this machine.
-"order-replay" runs the real command on a JSON-lines file with its output sent
-to /dev/null. The naive reference book re-sorts a list per command, so it is
-timed on a prefix of each stream (``--naive-messages``); its end-to-end row
-parses the same lines, renders every event and a market-data snapshot (top 10
-levels) after every accepted command as contract-shaped dicts (naive state
-lacks some values: those are None) and encodes them like ``order-replay``.
+"order-replay" runs the real command (``engine.replay.main``, imported the
+way this process imported ``engine``) on a JSON-lines file with its output sent
+to /dev/null. The first line says which build runs: pure Python, or the mypyc
+build of ``make accel`` when run from build/accel (see the README). The naive
+reference book re-sorts a list per command, so it is timed on a prefix of each
+stream (``--naive-messages``); its end-to-end row parses the same lines,
+renders every event and a market-data snapshot (top 10 levels) after every
+accepted command as contract-shaped dicts (naive state lacks some values:
+those are None) and encodes them like ``order-replay``.
 """
 
 import argparse
 import gc
 import json
+import os
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from pathlib import Path
 
-from bench.memory import START, measure
+from bench.memory import START, summary
 from engine import (
     MARKET_DATA,
     ORDER_EVENTS,
@@ -46,12 +49,18 @@ from engine import (
 from engine.book import DEPTH
 from engine.config import DEFAULT_DEDUP_WINDOW, DEFAULT_TICK
 from engine.events import TRADE
-from engine.prices import tick_formatter
+from engine.prices import PriceTexts
 from engine.replay import encode_line
 from tests.engine.naive_book import NaiveBook
 from tests.engine.order_streams import MixedStream, moving_mid_limit_orders
 
-REPO = Path(__file__).resolve().parents[1]
+_REPLAY = "import sys; from engine.replay import main; sys.exit(main())"
+
+
+def engine_build() -> str:
+    """Which build of the engine this process runs: pure Python or compiled (mypyc)."""
+    book = sys.modules[OrderBook.__module__].__file__ or ""
+    return f"{'mypyc' if book.endswith('.so') else 'pure Python'} ({os.path.dirname(book)})"
 
 
 def stream_a(count: int) -> list[bytes]:
@@ -108,15 +117,17 @@ def replay_rate(lines: list[bytes]) -> float:
         source.write(b"\n".join(lines) + b"\n")
         source.flush()
         began = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "engine.replay", source.name, "--fixed-clock"],
-                       stdout=subprocess.DEVNULL, check=True, cwd=REPO)
+        # -c, not -m: a compiled module has no code object for -m to run; sys.path as ours.
+        subprocess.run([sys.executable, "-c", _REPLAY, source.name, "--fixed-clock"],
+                       stdout=subprocess.DEVNULL, check=True,
+                       env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
         return len(lines) / (time.perf_counter() - began)
 
 
 def naive_replay_rate(lines: list[bytes]) -> float:
     """The same JSON-in, JSON-out loop in-process, with the naive book as matcher."""
     books: dict[str, NaiveBook] = {}
-    price = tick_formatter(DEFAULT_TICK)
+    price = PriceTexts(DEFAULT_TICK).__getitem__
     out = []
     began = time.perf_counter()
     for n, line in enumerate(lines):
@@ -197,6 +208,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--naive-messages", type=int, default=20_000)
     parser.add_argument("--stream", choices=("a", "b", "both"), default="both")
     args = parser.parse_args(argv)
+    print(f"engine: {engine_build()}")
     if args.stream in ("a", "both"):
         lines = stream_a(args.messages)
         share = traded_share(parsed(lines[:100_000]))
@@ -205,9 +217,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.stream in ("b", "both"):
         bench_stream("b (mixed: cancels, amends, IOC/FOK, market)", stream_b(args.messages),
                      args.naive_messages)
-    book_only, dedup = measure(min(args.messages, 200_000))
-    print(f"memory: {book_only:.0f} bytes per resting order, plus {dedup:.0f} bytes per id "
-          "in the dedup window")
+    print(f"memory: {summary(min(args.messages, 200_000))}")
     return 0
 
 

@@ -4,12 +4,17 @@
 checks (duplicate id, unknown order, owner), then price-time matching with
 self-trade prevention. It returns an ``ApplyResult`` holding the events in
 publishing order and, on demand, the state delta for a changelog.
+
+``new``, ``cancel`` and ``amend`` are the same commands for an embedder that
+holds validated fields (prices in ticks): no ``Command`` to build and take
+apart, and they return the bare event list, with no result object; what
+``delta()`` needs stays on the book until the next command.
 """
 
 import hashlib
 import json
 from collections.abc import Iterable
-from typing import NamedTuple, cast
+from typing import NamedTuple
 
 from engine.clock import Micros, format_iso
 from engine.commands import (
@@ -42,7 +47,7 @@ from engine.events import (
     Trade,
 )
 from engine.orders import Order
-from engine.prices import tick_formatter
+from engine.prices import PriceTexts
 from engine.rejections import DUPLICATE_ORDER_ID, NOT_OWNER, UNKNOWN_ORDER, Rejection
 from engine.render import last_trade_value
 from engine.rows import (
@@ -75,7 +80,6 @@ class ApplyResult(NamedTuple):
     seen: str | None
     forgotten: list[str]
     book: "OrderBook"
-    version: int
 
     @property
     def changed(self) -> bool:
@@ -85,7 +89,7 @@ class ApplyResult(NamedTuple):
     def delta(self) -> StateDelta:
         """Rows to upsert and delete and the new metadata, for a changelog."""
         book = self.book
-        if book.applied != self.version:
+        if book._events is not self.events:  # every command has a list of its own
             raise RuntimeError("delta() must be read before the book applies another command")
         live = book.orders
         upserted = {o.order_id: order_row(o, book.format_price)
@@ -103,55 +107,62 @@ class OrderBook:
                  dedup_window: Micros = DEFAULT_DEDUP_WINDOW,
                  dedup_ids: int = DEFAULT_DEDUP_IDS) -> None:
         self.symbol = symbol
-        self.format_price = tick_formatter(spec.tick)
-        self.bids = BookSide(is_bid=True, format_price=self.format_price)
-        self.asks = BookSide(is_bid=False, format_price=self.format_price)
+        self.price_texts = PriceTexts(spec.tick)
+        self.format_price = self.price_texts.__getitem__
+        self.bids = BookSide(is_bid=True)
+        self.asks = BookSide(is_bid=False)
         self.orders: dict[str, Order] = {}
         self.dedup = DedupWindow(dedup_window, dedup_ids)
         self.trade_seq = 0
         self.arrival_seq = 0
         self.book_seq = 0
         self.last_trade: tuple[int, int, int, Micros] | None = None  # a LastTrade's fields
-        self.applied = 0
         self._now: Micros = 0
+        # What the latest command did, read by ``apply`` (and ``delta()``) after it ran.
         self._events: list[Event] = []
-        self._changed: list[Order] = []  # resting orders this command rested, changed or removed
+        self._changed: list[Order] = []  # resting orders it rested, changed or removed
+        self._forgotten: list[str] = _NO_IDS  # the ids that left the dedup window
 
     # -- commands ---------------------------------------------------------
 
     def apply(self, command: Command, now: Micros) -> ApplyResult:
         """Run one command against the book at time ``now``."""
+        seen = None
         if isinstance(command, NewOrder):
-            return self.new(command.order_id, command.user_id, command.side, command.type,
-                            command.tif, command.price, command.quantity, command.timestamp, now)
-        if isinstance(command, CancelOrder):
-            return self.cancel(command.order_id, command.user_id, command.timestamp, now)
-        if isinstance(command, AmendOrder):
-            return self.amend(command.order_id, command.user_id, command.quantity, command.price,
-                              command.timestamp, now)
-        raise TypeError(f"not a command: {command!r}")
-
-    # Entry points for an embedder that holds validated fields (prices in ticks) and
-    # would only build a Command to have it taken apart again.
+            events = self.new(command.order_id, command.user_id, command.side, command.type,
+                              command.tif, command.price, command.quantity, command.timestamp,
+                              now)
+            if type(events[0]) is not Rejection:
+                seen = command.order_id
+        elif isinstance(command, CancelOrder):
+            events = self.cancel(command.order_id, command.user_id, command.timestamp, now)
+        elif isinstance(command, AmendOrder):
+            events = self.amend(command.order_id, command.user_id, command.quantity,
+                                command.price, command.timestamp, now)
+        else:
+            raise TypeError(f"not a command: {command!r}")
+        return _new_tuple(ApplyResult, (events, self._changed, seen, self._forgotten, self))
 
     def new(self, order_id: str, user_id: str, side: str, type: str, tif: str,
             price: int | None, quantity: int, timestamp: ClientTimestamp, now: Micros
-            ) -> ApplyResult:
-        """``apply(NewOrder(...))`` without the command."""
-        forgotten = self._start(now)
+            ) -> list[Event]:
+        """``apply(NewOrder(...)).events`` without the command and the result."""
+        events = self._start(now)
         dedup = self.dedup
-        if order_id in self.orders or order_id in dedup.accepted_at:
+        admitted = dedup.admit(order_id, now)
+        if not admitted or order_id in self.orders:
+            if admitted:  # resting, though the window had forgotten its id
+                dedup.withdraw_newest()
             self._reject(order_id, user_id, side, timestamp, DUPLICATE_ORDER_ID,
                          f"order_id {order_id} is resting or was accepted recently",
                          price, quantity)
-            return self._finish(None, forgotten)
-        pushed_out = dedup.add(order_id, now)
-        if pushed_out is not None:
-            forgotten = [*forgotten, pushed_out]
+            return events
+        if len(dedup.ids) > dedup.capacity:
+            self._forgotten = [*self._forgotten, dedup.forget_oldest()]
         self.arrival_seq = arrival = self.arrival_seq + 1
         order = Order(order_id, user_id, side, price, quantity, quantity, arrival, timestamp,
                       tif, now)
-        self._events.append((ACCEPTED, order, quantity, 0, quantity, None, ""))
+        events.append((ACCEPTED, order, quantity, 0, quantity, None, ""))
         if tif == GTC and type != MARKET:  # the common case first
             self._execute(order, None, "")
         elif tif == FOK and not self._fillable(order):
@@ -162,47 +173,51 @@ class OrderBook:
             self._execute(order, IOC_REMAINDER, "immediate-or-cancel remainder")
         else:
             self._execute(order, None, "")
-        return self._finish(order_id, forgotten)
+        if self._changed:
+            self.book_seq += 1
+        return events
 
     def cancel(self, order_id: str, user_id: str, timestamp: ClientTimestamp, now: Micros
-               ) -> ApplyResult:
-        """``apply(CancelOrder(...))`` without the command."""
-        forgotten = self._start(now)
-        order = self._owned_order(order_id, user_id, timestamp, None, None)
-        if order is not None:
-            filled = order.quantity - order.remaining
-            self._take_out(order)
-            self._events.append((CANCELLED, order, order.quantity, filled, 0, None, ""))
-        return self._finish(None, forgotten)
+               ) -> list[Event]:
+        """``apply(CancelOrder(...)).events`` without the command and the result."""
+        events = self._start(now)
+        order = self.orders.get(order_id)
+        if order is None or order.user_id != user_id:
+            self._refuse(order, order_id, user_id, timestamp, None, None)
+            return events
+        filled = order.quantity - order.remaining
+        self._take_out(order)
+        events.append((CANCELLED, order, order.quantity, filled, 0, None, ""))
+        self.book_seq += 1
+        return events
 
     def amend(self, order_id: str, user_id: str, quantity: int, price: int | None,
-              timestamp: ClientTimestamp, now: Micros) -> ApplyResult:
-        """``apply(AmendOrder(...))`` without the command."""
-        forgotten = self._start(now)
-        order = self._owned_order(order_id, user_id, timestamp, price, quantity)
-        if order is not None:
-            self._amend(order, quantity, order.price if price is None else price,
-                        order.timestamp if timestamp is None else timestamp)
-        return self._finish(None, forgotten)
+              timestamp: ClientTimestamp, now: Micros) -> list[Event]:
+        """``apply(AmendOrder(...)).events`` without the command and the result."""
+        events = self._start(now)
+        order = self.orders.get(order_id)
+        if order is None or order.user_id != user_id:
+            self._refuse(order, order_id, user_id, timestamp, price, quantity)
+            return events
+        self._amend(order, quantity, order.price if price is None else price,
+                    order.timestamp if timestamp is None else timestamp)
+        if self._changed:
+            self.book_seq += 1
+        return events
 
-    def _start(self, now: Micros) -> list[str]:
-        """Begin a command: fresh event lists; returns the ids that left the dedup window."""
-        self.applied += 1
+    def _start(self, now: Micros) -> list[Event]:
+        """Begin a command: fresh lists, the dedup window expired up to ``now``."""
         self._now = now
-        self._events = []
         self._changed = []
         dedup = self.dedup
-        return dedup.expire(now) if now >= dedup.next_expiry else _NO_IDS
-
-    def _finish(self, seen: str | None, forgotten: list[str]) -> ApplyResult:
-        changed = self._changed
-        if changed:
-            self.book_seq += 1
-        return _new_tuple(ApplyResult, (self._events, changed, seen, forgotten, self,
-                                        self.applied))
+        self._forgotten = dedup.expire(now) if now >= dedup.next_expiry else _NO_IDS
+        events: list[Event] = []
+        self._events = events
+        return events
 
     def _amend(self, order: Order, quantity: int, price: int | None,
                timestamp: ClientTimestamp) -> None:
+        assert order.price is not None  # it rests
         filled = order.quantity - order.remaining
         if price == order.price and quantity <= order.remaining:
             detail = "unchanged" if quantity == order.remaining else "quantity reduced"
@@ -221,17 +236,15 @@ class OrderBook:
 
     # -- stateful checks --------------------------------------------------
 
-    def _owned_order(self, order_id: str, user_id: str, timestamp: ClientTimestamp,
-                     price: int | None, quantity: int | None) -> Order | None:
-        order = self.orders.get(order_id)
+    def _refuse(self, order: Order | None, order_id: str, user_id: str,
+                timestamp: ClientTimestamp, price: int | None, quantity: int | None) -> None:
+        """Reject a cancel or amend naming no resting ``order``, or another user's."""
         if order is None:
             self._reject(order_id, user_id, None, timestamp, UNKNOWN_ORDER,
                          f"no resting order {order_id} in {self.symbol}", price, quantity)
-        elif order.user_id != user_id:
+        else:
             self._reject(order_id, user_id, None, timestamp, NOT_OWNER,
                          f"order {order_id} belongs to another user", price, quantity)
-            return None
-        return order
 
     def _reject(self, order_id: str, user_id: str, side: str | None,
                 timestamp: ClientTimestamp, reason: str, detail: str, price: int | None,
@@ -261,11 +274,12 @@ class OrderBook:
             self._expire(order, SELF_TRADE, "the next match was with the user's own order")
         elif not order.remaining:
             return
-        elif expiry is None:  # rest: Level.append, inlined (a resting order has a price)
-            level = own.levels.get(cast(int, price)) or own.add_level(cast(int, price))
+        elif expiry is None:  # rest: Level.append, inlined
+            assert price is not None  # only market orders have none, and they never rest
+            level = own.levels.get(price) or own.add_level(price)
+            order.price = level.price  # one int object per level, not per order: 32 B saved
             level.orders.append(order)
             level.total += order.remaining
-            level.live += 1
             self.orders[order.order_id] = order
             self._changed.append(order)
         else:
@@ -312,10 +326,9 @@ class OrderBook:
                                    head.quantity - head.remaining, head.remaining, None, ""))
                 else:
                     level.orders.popleft()
-                    level.live -= 1
                     del orders[head.order_id]
                     changed.append(head)
-                    if not level.live:
+                    if not level.total:
                         side.remove(level)
                     events.append((FILLED, head, head.quantity, head.quantity, 0, None, ""))
                 events.append((PARTIALLY_FILLED if remaining else FILLED, order, original,
@@ -353,17 +366,18 @@ class OrderBook:
         return self.bids if order.side == BUY else self.asks
 
     def _take_out(self, order: Order) -> None:
-        side = self._side_of(order)
-        level = side.levels[cast(int, order.price)]
+        side = self.bids if order.side == BUY else self.asks
+        level = side.levels[order.price]  # type: ignore[index]  # a resting order has a price
         level.discard(order)
         del self.orders[order.order_id]
         self._changed.append(order)
-        if not level.live:
+        if not level.total:
             side.remove(level)
 
     def _reduce(self, order: Order, quantity: int, timestamp) -> None:
         """Lower an order's open quantity in place, keeping its time priority."""
-        self._side_of(order).levels[cast(int, order.price)].total -= order.remaining - quantity
+        self._side_of(order).levels[order.price].total -= (  # type: ignore[index]
+            order.remaining - quantity)
         order.quantity -= order.remaining - quantity
         order.remaining = quantity
         order.timestamp = timestamp
@@ -373,7 +387,8 @@ class OrderBook:
 
     def snapshot(self, now: Micros) -> dict:
         """The ``market-data`` message: best prices, top levels and the last trade."""
-        bids, asks = self.bids.depth(DEPTH), self.asks.depth(DEPTH)
+        texts = self.price_texts
+        bids, asks = self.bids.depth(DEPTH, texts), self.asks.depth(DEPTH, texts)
         return {
             "symbol": self.symbol,
             "seq": self.book_seq,
@@ -413,7 +428,8 @@ class OrderBook:
         book.last_trade = last_trade_from_meta(meta)
         for order in sorted((order_from_row(row, spec.tick) for row in orders),
                             key=lambda order: order.arrival):
-            side, price = book._side_of(order), cast(int, order.price)
+            side, price = book._side_of(order), order.price
+            assert price is not None  # only resting orders have rows
             (side.levels.get(price) or side.add_level(price)).append(order)
             book.orders[order.order_id] = order
         return book
@@ -423,7 +439,7 @@ class OrderBook:
         rows = self.to_rows()
         state = {
             "symbol": self.symbol,
-            "levels": [[level.price, level.total, level.live]
+            "levels": [[level.price, level.total, sum(1 for _ in level)]
                        for side in (self.bids, self.asks) for level in side],
             "orders": rows.orders,
             "seen": sorted(rows.seen.items()),

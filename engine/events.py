@@ -12,10 +12,12 @@ dicts at the edge. Layouts, told apart by their first item:
   record has one more item, ``(price_ticks, arrival)`` of the order before the
   amend: the book key it left when it lost priority.
 
-Rejections are ``engine.rejections.Rejection`` objects.
+Rejections are ``engine.rejections.Rejection`` objects. The types below are
+loose (``tuple[Any, ...]``): which layout a record has is told by its first
+item at run time, which static typing (and so mypyc) cannot follow.
 """
 
-from engine.orders import Order
+from typing import Any
 
 TRADE = "trade"
 ACCEPTED = "accepted"
@@ -31,6 +33,5 @@ NO_LIQUIDITY = "no_liquidity"
 FOK_UNFILLABLE = "fok_unfillable"
 SELF_TRADE = "self_trade"
 
-Trade = tuple[str, int, int, int, Order, Order, str]
-OrderEvent = (tuple[str, Order, int, int, int, str | None, str]
-              | tuple[str, Order, int, int, int, str | None, str, tuple[int, int]])
+Trade = tuple[Any, ...]
+OrderEvent = tuple[Any, ...]

@@ -40,14 +40,12 @@ def encode_json(value: Any) -> bytes:
         return _FALLBACK(value).encode()
 
 
-def _output(fields: tuple[str, str | None, dict[str, Any]]) -> Output:
-    """An ``Output`` without the Python-level ``NamedTuple.__new__`` (it is per message)."""
-    return tuple.__new__(Output, fields)
+_new_tuple = tuple.__new__  # builds an Output without the Python-level NamedTuple.__new__
 
 
 def rejection_output(rejection: Rejection) -> Output:
     """The ``rejected`` order event of a refused message."""
-    return _output((ORDER_EVENTS, rejection.symbol, rejection_value(rejection)))
+    return _new_tuple(Output, (ORDER_EVENTS, rejection.symbol, rejection_value(rejection)))
 
 
 def result_outputs(book: OrderBook, result: ApplyResult, now: Micros) -> list[Output]:
@@ -55,13 +53,14 @@ def result_outputs(book: OrderBook, result: ApplyResult, now: Micros) -> list[Ou
     symbol, format_price, ts = book.symbol, book.format_price, format_iso(now)
     outputs = []
     for event in result.events:
-        if type(event) is Rejection:
+        if isinstance(event, Rejection):
             outputs.append(rejection_output(event))
         elif event[0] == TRADE:
-            outputs.append(_output((TRADES, symbol, trade_value(event, symbol, format_price, ts))))
+            outputs.append(_new_tuple(Output, (
+                TRADES, symbol, trade_value(event, symbol, format_price, ts))))
         else:
-            outputs.append(_output((ORDER_EVENTS, symbol,
-                                    order_event_value(event, symbol, format_price, ts))))
+            outputs.append(_new_tuple(Output, (
+                ORDER_EVENTS, symbol, order_event_value(event, symbol, format_price, ts))))
     if result.changed:
-        outputs.append(_output((MARKET_DATA, symbol, book.snapshot(now))))
+        outputs.append(_new_tuple(Output, (MARKET_DATA, symbol, book.snapshot(now))))
     return outputs

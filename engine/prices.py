@@ -68,18 +68,32 @@ def _to_ticks(value: object, tick: Decimal) -> int:
     return int(ticks)
 
 
-def tick_formatter(tick: Decimal):
-    """Return a function that renders ticks as the decimal string of the price.
+class PriceTexts(dict[int, str]):
+    """Ticks -> the decimal string of the price, rendered on first use.
 
-    The result keeps the tick's exponent, so with tick 0.01 the price 189 is
+    The text keeps the tick's exponent, so with tick 0.01 the price 189 is
     ``"189.00"``: every price of a symbol has the same number of decimals.
-    Prices repeat a lot (levels, snapshots), so results are cached.
+    Prices repeat a lot (events, levels, snapshots), and a hit here is a plain
+    dict lookup done in C (``texts[ticks]``, or ``texts.__getitem__`` as a
+    function), several times cheaper than an ``lru_cache`` call. The dict is
+    emptied when it reaches ``_FORMAT_CACHE`` prices, so it stays bounded.
     """
-    quantum = Decimal(1).scaleb(min(tick.as_tuple().exponent, 0))
 
-    @lru_cache(maxsize=_FORMAT_CACHE)
-    def format_ticks(ticks: int) -> str:
-        return str((tick * ticks).quantize(quantum))
+    __slots__ = ("quantum", "tick")
 
-    return format_ticks
+    def __init__(self, tick: Decimal) -> None:
+        super().__init__()
+        self.tick = tick
+        self.quantum = Decimal(1).scaleb(min(_exponent(tick), 0))
 
+    def __missing__(self, ticks: int) -> str:
+        if len(self) >= _FORMAT_CACHE:
+            self.clear()
+        text = self[ticks] = str((self.tick * ticks).quantize(self.quantum))
+        return text
+
+
+def _exponent(tick: Decimal) -> int:
+    exponent = tick.as_tuple().exponent
+    assert isinstance(exponent, int)  # a tick is finite (SymbolSpec checks)
+    return exponent

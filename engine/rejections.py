@@ -30,13 +30,14 @@ class Refused(ValueError):
         self.detail = detail
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Rejection:
     """A message refused before it changed anything.
 
     The fields hold what could be read of the message (None where nothing
     usable was there), so the ``rejected`` event says as much as possible;
-    ``ts`` is the engine time of the rejection.
+    ``ts`` is the engine time of the rejection. Never changed once made, but
+    not frozen, as commands are not (``engine.commands``): it is per message.
     """
 
     reason: str

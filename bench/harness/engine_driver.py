@@ -12,6 +12,7 @@ from engine.events import ACCEPTED, CANCELLED, EXPIRED, TRADE
 from engine.rejections import Rejection
 
 SIDES = ("buy", "sell")
+SIDE_CODES = {"buy": 0, "sell": 1}
 TIFS = ("GTC", "IOC")
 SYMBOL = "BENCH"
 WINDOW = 2**62  # every id stays a duplicate for the whole run, as the contract's 24 h would
@@ -25,29 +26,33 @@ class Driver:
 
     def on_new(self, oid: int, seq: int, price: int, qty: int, side: int, ioc: int) -> list:
         order_id = str(oid)
-        result = self.book.new(order_id, order_id, SIDES[side], "limit", TIFS[ioc], price, qty,
+        events = self.book.new(order_id, order_id, SIDES[side], "limit", TIFS[ioc], price, qty,
                                None, seq)
-        return self._reports(result.events, seq, side)
+        if len(events) == 1:  # accepted and rested untouched (the harness repeats no id)
+            return [(0, seq, side, oid, price, qty)]
+        return self._reports(events, seq, side, oid, price)
 
     def on_cancel(self, oid: int, seq: int) -> list:
         order_id = str(oid)
-        events = self.book.cancel(order_id, order_id, None, seq).events
-        if type(events[0]) is Rejection:
+        events = self.book.cancel(order_id, order_id, None, seq)
+        event = events[0]
+        if type(event) is Rejection:
             return [(4, seq, oid)]
-        order = events[0][1]
-        return [(2, seq, SIDES.index(order.side), oid, order.price)]
+        order = event[1]
+        return [(2, seq, SIDE_CODES[order.side], oid, order.price)]
 
     def on_modify(self, oid: int, seq: int, price: int, qty: int, side: int) -> list:
         order_id = str(oid)
-        events = self.book.amend(order_id, order_id, qty, price, None, seq).events
+        events = self.book.amend(order_id, order_id, qty, price, None, seq)
         if type(events[0]) is Rejection:
             return [(5, seq, oid)]
-        reports = self._reports(events[1:], seq, side)
+        reports = self._reports(events[1:], seq, side, oid, price)
         reports.append((3, seq, side, oid, price, qty))
         return reports
 
     @staticmethod
-    def _reports(events: list, seq: int, side: int) -> list:
+    def _reports(events: list, seq: int, side: int, oid: int, limit: int) -> list:
+        """Reports of a new or moved order ``oid`` at ``limit``: its only non-trade events."""
         reports = []
         for event in events:
             name = event[0]
@@ -57,11 +62,9 @@ class Driver:
                 reports.append((1, seq, price, quantity, int(maker.order_id),
                                 int(taker.order_id)))
             elif name == ACCEPTED:
-                order = event[1]
-                reports.append((0, seq, side, int(order.order_id), order.price, order.quantity))
+                reports.append((0, seq, side, oid, limit, event[1].quantity))
             elif name in (EXPIRED, CANCELLED):
-                order = event[1]
-                reports.append((2, seq, side, int(order.order_id), order.price))
+                reports.append((2, seq, side, oid, limit))
         return reports
 
     def best_bid(self) -> int | None:

@@ -4,7 +4,7 @@ import json
 
 from engine_testkit import NOW, Session, events, reason
 
-from engine import EngineConfig, OrderBook
+from engine import EngineConfig, NewOrder, OrderBook
 
 HOUR = 3600 * 1_000_000
 
@@ -66,7 +66,8 @@ def test_window_holds_at_most_its_count_of_ids_per_symbol():
 def test_ids_forgotten_for_the_count_are_in_the_delta_and_rebuilds_keep_the_newest():
     book = OrderBook("AAPL", dedup_ids=2)
     for n in range(3):
-        result = book.new(f"o{n}", "bob", "sell", "limit", "IOC", 10_000, 1, None, NOW + n)
+        result = book.apply(NewOrder(f"o{n}", "bob", "AAPL", "sell", "limit", "IOC", 10_000, 1),
+                            NOW + n)
     assert result.delta().forgotten == ["o0"] and result.delta().seen == {"o2": NOW + 2}
     rows = book.to_rows()
     rebuilt = OrderBook.from_rows("AAPL", rows.orders, {**rows.seen, "old": NOW - 1},
@@ -79,3 +80,5 @@ def test_a_resting_id_stays_a_duplicate_whatever_the_window_forgot():
     session.order("rest", "bob", "sell", "100.00", 10)
     session.order("other", "bob", "sell", "100.00", 10, tif="IOC")
     assert reason(session.order("rest", "bob", "sell", "100.00", 10)) == "duplicate_order_id"
+    dedup = session.book().dedup  # the refusal left the window as it was
+    assert dedup.items() == [("other", NOW + 2)] and list(dedup.ids) == ["other"]

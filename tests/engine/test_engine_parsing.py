@@ -6,6 +6,8 @@ from decimal import Decimal
 
 import pytest
 from engine_testkit import Session, reason, values
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from engine import (
     AmendOrder,
@@ -17,6 +19,7 @@ from engine import (
     SymbolSpec,
     parse_command,
 )
+from engine.parsing import _decode, _decode_exactly
 
 GOOD = {"action": "new", "order_id": "c-1001", "user_id": "alice", "symbol": "AAPL",
         "side": "buy", "type": "limit", "price": "189.25", "quantity": 100, "tif": "GTC"}
@@ -307,3 +310,34 @@ def test_long_price_texts_are_converted_but_kept_nowhere():
     finally:
         tracemalloc.stop()
     assert held < 3_000_000  # the last text itself, not thirty of them
+
+
+_JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text()
+    | st.decimals(allow_nan=False, allow_infinity=False).map(lambda d: json.loads(str(d))),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner,
+                                                                max_size=3),
+    max_leaves=8)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(st.sampled_from([*GOOD, "timestamp", "stock_id", "market_order", "x"]),
+                       _JSON_VALUES))
+def test_the_fast_decoder_reads_every_top_level_value_as_the_exact_one(message):
+    """orjson's result is used only where its top-level values are the exact ones.
+
+    Inside a list or object numbers may differ (float, Decimal), but no check reads
+    those: a field holding a container is refused or dropped for its type alone.
+    """
+    raw = json.dumps(message).encode()
+    fast, exact = _decode(raw), _decode_exactly(raw)
+    assert {k: type(v) for k, v in fast.items()} == {k: type(v) for k, v in exact.items()}
+    assert {k: v for k, v in fast.items() if not isinstance(v, list | dict)} == \
+        {k: v for k, v in exact.items() if not isinstance(v, list | dict)}
+
+
+@pytest.mark.parametrize("raw", [b'{"price": 1.10}', b'{"quantity": 123456789012345678901234}',
+                                 b'{"user_id": "\\ud800"}', b'{"a": 1e400}'])
+def test_numbers_and_texts_orjson_cannot_read_exactly_take_the_exact_decoder(raw):
+    assert _decode(raw) == _decode_exactly(raw)
+    assert str(_decode(raw).popitem()[1]) == str(_decode_exactly(raw).popitem()[1])
