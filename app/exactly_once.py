@@ -121,16 +121,17 @@ async def send(topic: str, key: bytes | None, value: bytes | None,
                partition: int | None = None) -> None:
     """Send serialised bytes in the current unit of work's transaction (rule 1).
 
-    Straight to the partition's transactional producer, as whole batches when the unit
-    ends (`app.transaction_outputs`): Faust's send path (serialisers, futures, sensors, a
-    lock per send), then aiokafka's per-record send, cost more than the rest of a command.
+    Held, then handed to the partition's transactional producer in whole batches, by the
+    commit at the latest, which waits for the broker to have them (`app.transaction_outputs`):
+    Faust's send path (serialisers, futures, sensors, a lock per send), then aiokafka's
+    per-record send, cost more than the rest of a command.
     Without a partition, the record goes where Kafka's default partitioner puts its key.
     """
     unit = _current_unit.get()
     if unit is None:
         raise RuntimeError("send() outside a unit of work")
     transactions, tid = unit
-    transactions.send_bytes(tid, topic, key, value, partition)
+    transactions._pending[tid].add(topic, key, value, partition)
 
 
 async def in_this_transaction(topic: str, key: bytes) -> bool:
@@ -378,12 +379,6 @@ class PartitionTransactions(TransactionManager):
                                        transactional_id=tid)
         self._in_flight[tid].append(SentBatch(1, fut))
         return fut
-
-    def send_bytes(self, tid: str, topic: str, key: bytes | None, value: bytes | None,
-                   partition: int | None) -> None:
-        """Into transaction `tid`, by its commit at the latest (`app.transaction_outputs`);
-        the commit waits for the broker to have it."""
-        self._pending[tid].add(topic, key, value, partition)
 
     # -- commits ----------------------------------------------------------------------
 

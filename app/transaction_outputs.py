@@ -55,11 +55,14 @@ class PartitionMemo:
     def __init__(self) -> None:
         self._partitions: dict[tuple[str, bytes], int] = {}
 
+    def known(self, topic: str, key: bytes | None) -> int | None:
+        """The key's partition if computed before (without awaiting anything)."""
+        return None if key is None else self._partitions.get((topic, key))
+
     async def partition_of(self, producer: Any, topic: str, key: bytes | None) -> int:
-        if key is not None:
-            known = self._partitions.get((topic, key))
-            if known is not None:
-                return known
+        known = self.known(topic, key)
+        if known is not None:
+            return known
         await producer.partitions_for(topic)  # waits for the topic's metadata
         partition = producer._partition(topic, None, key, None, key, None)
         if key is not None:  # a record without a key goes to any partition, each time
@@ -92,9 +95,12 @@ class PendingRecords:
         records, self._records = self._records, []
         open_batches: dict[tuple[str, int], _OpenBatch] = {}
         sent: list[SentBatch] = []
+        memo = self._partitions
         for topic, partition, key, value in records:
             if partition is None:
-                partition = await self._partitions.partition_of(producer, topic, key)
+                partition = memo.known(topic, key)
+                if partition is None:
+                    partition = await memo.partition_of(producer, topic, key)
             batch = open_batches.get((topic, partition))
             if batch is None or not batch.append(key, value):
                 if batch is not None:
