@@ -1,8 +1,10 @@
 """Matcher: one symbol's commands, in order, against that symbol's book.
 
-Commands arrive keyed by symbol, so a symbol's whole history is one partition, handled by
-one worker in order. The book's rows and the outputs join the command's exactly-once
-transaction (`app.exactly_once`); an error rolls the partition back to its last commit.
+Commands come keyed by symbol, so a symbol's whole history is one partition, handled by
+one worker in order: from ingress itself when the order arrived in its symbol's partition
+(`apply_command`, in the same transaction), else re-keyed through the commands topic. The
+book's rows and the outputs join the command's exactly-once transaction
+(`app.exactly_once`); an error rolls the partition back to its last commit.
 """
 
 from __future__ import annotations

@@ -338,7 +338,7 @@ class PartitionTransactions(TransactionManager):
         return all(sent.future.done() for sent in self._in_flight[tid])
 
     async def _roll_back(self, tid: str, partition: int) -> None:
-        """Abort the open transaction, then redo its events but the last (rule 4)."""
+        """Abort the open transaction, then redo its units but the last (rule 4)."""
         self.health[tid].rollbacks += 1
         if tid in self._begun:  # the previous transaction is committing: let it finish
             await self._begun[tid]
