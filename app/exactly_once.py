@@ -335,7 +335,7 @@ class PartitionTransactions(TransactionManager):
         off the commit's path. (aiokafka sends one batch per partition at a time; while
         one is on its way, records are held and go together, at the commit at the latest.)
         """
-        return all(sent.future.done() for sent in self._in_flight[tid])
+        return all(sent.future.done() for sent in reversed(self._in_flight[tid]))
 
     async def _roll_back(self, tid: str, partition: int) -> None:
         """Abort the open transaction, then redo its units but the last (rule 4)."""

@@ -50,7 +50,7 @@ class StagedWrites:
         """The rows transaction `tid` must write to the changelogs at its commit."""
         return {place: {orjson.dumps(key): None if value is None else orjson.dumps(value)
                         for key, value in rows.items()}
-                for place, rows in self._open.pop(tid, {}).items()}
+                for place, rows in self._open.pop(tid, {}).items() if rows}
 
     @staticmethod
     def changelog_records(rows: EncodedRows) -> Iterator[tuple[str, int, bytes, bytes | None]]:
