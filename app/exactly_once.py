@@ -22,10 +22,11 @@ fails if any Faust or aiokafka internal we rely on changes).
    processed (and its event acked), and the commit seals every open transaction under
    all the locks: it takes the units' offsets, staged rows and held records. It then
    commits the sealed transactions (concurrently) without the locks: hands the records
-   over, waits for every send, commits, applies the staged rows and begins the next
-   transactions. Units go on meanwhile into the next transactions, holding their records
-   until those have begun; one commit runs at a time. Partitions never wait for each
-   other, and processing waits only while the transactions are sealed.
+   over, sends the offsets while waiting for every send, commits, applies the staged rows
+   and begins the next transactions, registering their partitions and group at once
+   (`app.transaction_prelude`). Units go on meanwhile into the next transactions, holding
+   their records until those have begun; one commit runs at a time. Partitions never
+   wait for each other, and processing waits only while the transactions are sealed.
 4. An agent error rolls the partition back: the previous transaction's commit is let
    finish, the open transaction is aborted, its staged rows and held records discarded,
    the cached books of the partition dropped (they rebuild from the committed store),
@@ -85,6 +86,7 @@ import faust
 from faust.transport.consumer import TransactionManager, ensure_TPset
 from faust.transport.drivers.aiokafka import AIOKafkaConsumerThread
 from faust.transport.drivers.aiokafka import Consumer as AIOKafkaConsumer
+from faust.transport.drivers.aiokafka import Producer as AIOKafkaProducer
 from faust.transport.drivers.aiokafka import Transport as AIOKafkaTransport
 from faust.types import TP, EventT, StreamT
 from mode.utils.aiter import aiter
@@ -93,6 +95,7 @@ from app import settings
 from app.record_batches import BatchRoutes, RecordBatch
 from app.staged_state import EncodedRows, StagedWrites
 from app.transaction_outputs import PartitionMemo, PendingRecords, SentBatch, highest_offsets
+from app.transaction_prelude import register_ahead, touched_partitions
 
 log = logging.getLogger(__name__)
 
@@ -241,6 +244,8 @@ class PartitionTransactions(TransactionManager):
         self._pending: dict[str, PendingRecords] = defaultdict(
             lambda: PendingRecords(self.partitions))
         self._in_flight: dict[str, list[SentBatch]] = defaultdict(list)
+        #: Early registrations of the open transactions (`app.transaction_prelude`).
+        self._registered: dict[str, asyncio.Future[None]] = {}
         #: Transactions being committed, by id: resolved once the next one has begun.
         self._begun: dict[str, asyncio.Future[None]] = {}
         self._one_commit = asyncio.Lock()
@@ -361,8 +366,11 @@ class PartitionTransactions(TransactionManager):
 
     def _forget_sends(self, tid: str) -> None:
         self._pending[tid].discard()
-        for sent in self._in_flight.pop(tid, []):
-            sent.future.add_done_callback(_consume_result)  # aborted: no one reads it
+        aborted = [sent.future for sent in self._in_flight.pop(tid, [])]
+        if tid in self._registered:
+            aborted.append(self._registered.pop(tid))
+        for future in aborted:
+            future.add_done_callback(_consume_result)  # aborted: no one reads it
 
     # -- sends ------------------------------------------------------------------------
 
@@ -440,13 +448,19 @@ class PartitionTransactions(TransactionManager):
                     transaction.rows):
                 records.add(topic, key, value, partition)
             sent = transaction.sent + await records.hand_over(producer)
-            written = await asyncio.gather(*(batch.future for batch in sent))
-            await producer.send_offsets_to_transaction(transaction.offsets, self.app.conf.id)
+            registered = self._registered.pop(tid, None)
+            written, *_ = await asyncio.gather(  # the records beside the offsets
+                asyncio.gather(*(batch.future for batch in sent)),
+                producer.send_offsets_to_transaction(transaction.offsets, self.app.conf.id),
+                *([] if registered is None else [registered]))
+            touched = touched_partitions(producer)
             await producer.commit_transaction()
             self.staged.apply(transaction.rows, highest_offsets(sent, written))
             self._note_commit(tid, transaction.offsets)
             if start_new_transaction:
                 await producer.begin_transaction()
+                self._registered[tid] = register_ahead(
+                    producer, touched, transaction.offsets, self.app.conf.id)
         finally:
             self._begun.pop(tid).set_result(None)
 
@@ -483,6 +497,9 @@ class PartitionTransactions(TransactionManager):
         for tid in tids:
             if tid in self.producer._transaction_producers:
                 continue  # kept through the rebalance: its transaction is open and empty
+            stale = self._registered.pop(tid, None)  # made by a producer since stopped
+            if stale is not None:
+                stale.cancel()
             try:
                 producer = self.producer._new_producer(transactional_id=tid)
                 await producer.start()
@@ -515,7 +532,20 @@ def _consume_result(fut: asyncio.Future) -> None:
 
 
 class ConsumerThread(AIOKafkaConsumerThread):
-    """Asks the broker for the end of a partition (rule 8)."""
+    """Asks the broker for the end of a partition (rule 8); fetches wait less."""
+
+    def _create_worker_consumer(self, transport: Any) -> Any:
+        """Faust's consumer, with the broker's wait for data cut from Faust's 1.5 s.
+
+        aiokafka leaves a partition whose fetched records are not yet taken out of the
+        next fetch request, and sends none while one is in flight: a partition taken a
+        moment late then waits for a fetch of the others, which the broker holds until
+        data arrives or the wait ends. Under a steady flow of orders to one symbol that
+        held its orders for the whole 1.5 s.
+        """
+        consumer = super()._create_worker_consumer(transport)
+        consumer._fetch_max_wait_ms = int(settings.FETCH_MAX_WAIT_S * 1000)
+        return consumer
 
     async def _highwaters(self, partitions: list[TP]) -> Mapping[TP, int]:
         return await self._ensure_consumer().end_offsets(partitions)
@@ -603,10 +633,23 @@ class Consumer(AIOKafkaConsumer):
             super().resume_partitions(seeked & self.assignment())
 
 
+class Producer(AIOKafkaProducer):
+    """Retries a refused transaction step sooner than aiokafka's 100 ms.
+
+    Right after a commit the coordinator still writes its markers and refuses the next
+    transaction's first steps (CONCURRENT_TRANSACTIONS) for a few milliseconds.
+    """
+
+    def _settings_extra(self) -> Mapping[str, Any]:
+        return {**super()._settings_extra(),
+                "retry_backoff_ms": int(settings.PRODUCER_RETRY_BACKOFF_S * 1000)}
+
+
 class Transport(AIOKafkaTransport):
     """The aiokafka transport with the rules above."""
 
     Consumer = Consumer
+    Producer = Producer
     TransactionManager = PartitionTransactions
 
 

@@ -35,6 +35,12 @@ COMMIT_INTERVAL_S = float(os.environ.get("COMMIT_INTERVAL", 0.1))
 #: their records over in whole batches (`app.transaction_outputs`), so a wait would only
 #: delay them; Faust's own sends (the page's orders) are one record each anyway.
 PRODUCER_LINGER_S = float(os.environ.get("PRODUCER_LINGER", 0))
+#: The longest the broker holds a fetch that finds no data. It also bounds how long a
+#: partition can be left out of fetches (`app.exactly_once.ConsumerThread`); an idle
+#: worker pays for it with a fetch request this often.
+FETCH_MAX_WAIT_S = float(os.environ.get("FETCH_MAX_WAIT", 0.05))
+#: How soon a producer retries a refused request; aiokafka waits 100 ms.
+PRODUCER_RETRY_BACKOFF_S = float(os.environ.get("PRODUCER_RETRY_BACKOFF", 0.01))
 PRODUCER_MAX_BATCH_SIZE = int(os.environ.get("PRODUCER_MAX_BATCH_SIZE", 256 * 1024))
 #: Records a transaction holds before handing them to its producer ahead of the commit
 #: (`app.transaction_outputs`): enough for full produce requests.

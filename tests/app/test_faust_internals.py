@@ -72,6 +72,22 @@ FINGERPRINTS = {
     "aiokafka.producer.producer:AIOKafkaProducer.partitions_for": "0d526b6cfcfdfc00",
     "aiokafka.producer.message_accumulator:MessageBatch.done": "2d765e5c2dc8638d",
     "aiokafka.producer.message_accumulator:BatchBuilder.append": "657d76f55157d9ca",
+    # app/transaction_prelude.py: a transaction's partitions and group registered early;
+    # the sender registers partitions, then the group, then commits offsets, then ends.
+    "aiokafka.producer.transaction_manager:TransactionManager.maybe_add_partition_to_txn":
+        "e0a118be379a7f75",
+    "aiokafka.producer.transaction_manager:TransactionManager.txn_partitions":
+        "25e2e8bb4cd7b5d1",
+    "aiokafka.producer.transaction_manager:TransactionManager.partitions_to_add":
+        "a591d8c59649c8b5",
+    "aiokafka.producer.sender:Sender._maybe_do_transactional_request": "71227a8a4d9ca80d",
+    # app/exactly_once.py: the fetch wait set on Faust's consumer before it starts (the
+    # fetcher leaves out partitions with records not yet taken), the producers' backoff.
+    "faust.transport.drivers.aiokafka:AIOKafkaConsumerThread._create_worker_consumer":
+        "c2701bfc3e6f6cad",
+    "aiokafka.consumer.consumer:AIOKafkaConsumer.__init__": "01506f316191f7c9",
+    "aiokafka.consumer.fetcher:Fetcher._get_actions_per_node": "1dab2cf937d165d0",
+    "faust.transport.drivers.aiokafka:Producer._settings_extra": "a4c7bc41b6382223",
 }
 
 
