@@ -83,6 +83,7 @@ from functools import partial
 from typing import Any
 
 import faust
+from aiokafka.structs import TopicPartition
 from faust.transport.consumer import TransactionManager, ensure_TPset
 from faust.transport.drivers.aiokafka import AIOKafkaConsumerThread
 from faust.transport.drivers.aiokafka import Consumer as AIOKafkaConsumer
@@ -547,6 +548,25 @@ class ConsumerThread(AIOKafkaConsumerThread):
         consumer._fetch_max_wait_ms = int(settings.FETCH_MAX_WAIT_S * 1000)
         return consumer
 
+    def set_fetching(self, tps: set[TP], fetching: bool) -> None:
+        """Pause or resume fetching changelog partitions in aiokafka, as Faust does in its
+        own bookkeeping only.
+
+        A changelog partition Faust has paused (every active one, once restored) stayed
+        in every fetch: our own commits' changelog records came back, were never taken,
+        and a partition's untaken records hold aiokafka's next fetch for up to 100 ms.
+        """
+        if tps:
+            self.thread_loop.call_soon_threadsafe(self._set_fetching, tps, fetching)
+
+    def _set_fetching(self, tps: set[TP], fetching: bool) -> None:
+        consumer = self._consumer
+        if consumer is None:
+            return
+        assigned = consumer.assignment()  # it may have changed since the call
+        partitions = [tp for tp in (TopicPartition(*tp) for tp in tps) if tp in assigned]
+        (consumer.resume if fetching else consumer.pause)(*partitions)
+
     async def _highwaters(self, partitions: list[TP]) -> Mapping[TP, int]:
         return await self._ensure_consumer().end_offsets(partitions)
 
@@ -610,12 +630,15 @@ class Consumer(AIOKafkaConsumer):
         tps = ensure_TPset(tps)
         streams = {tp for tp in tps if not self._is_changelog_tp(tp)}
         self._awaiting_seek |= streams
+        self._thread.set_fetching(tps - streams, fetching=True)
         super().resume_partitions(tps - streams)
 
     def pause_partitions(self, tps: Iterable[TP]) -> None:
         tps = ensure_TPset(tps)
         self._awaiting_seek -= tps
         self._seeked -= tps
+        self._thread.set_fetching({tp for tp in tps if self._is_changelog_tp(tp)},
+                                  fetching=False)
         super().pause_partitions(tps)
 
     async def perform_seek(self) -> None:
