@@ -25,8 +25,10 @@ counted for the pipeline is the order's ``accepted`` event on ``order-events`` (
 limit order; the command's other events are in the same transaction); for the mixed stream
 (``MixedStream``: cancels, amends, rejects, ...), every order event, as many as an offline
 ``Engine`` replay of the stream publishes. Latency: orders offered at fixed rates (25, 50,
-75% of the pipeline's measured saturation), each order's accepted event append time (and
-read-committed visibility) minus the order's append time, matched by order id.
+75% of the stream's measured saturation, new limit orders and the mixed stream), each
+order's first order event (for the limit orders their ``accepted`` event; its trades are in
+the same transaction) append time (and read-committed visibility) minus the append time of
+the order's first message, matched by order id.
 ``--faust-env`` passes Faust settings (``PRODUCER_LINGER=0.005``,
 ``BROKER_COMMIT_INTERVAL=0.1``, ...) to both Faust workers through Faust's own environment
 variables, to measure a setting before changing the app. ``--profile DIR`` runs py-spy on
@@ -83,9 +85,13 @@ def limit_orders(count: int, seed: int, prefix: str = "") -> list[Record]:
     return encode({**m, "order_id": prefix + m["order_id"]} for m in orders)
 
 
-def mixed_orders(count: int) -> list[Record]:
-    """Every command kind, on a symbol of its own (its ids do not meet the limit stream's)."""
-    return encode(MixedStream(seed=1, symbols=("MSFT",), users=200, spread=20).messages(count))
+def mixed_orders(count: int, seed: int = 1, symbol: str = "MSFT") -> list[Record]:
+    """Every command kind, on a symbol of its own: its ids do not meet another stream's,
+    and its events are those of an offline replay starting from an empty book."""
+    stream = MixedStream(seed=seed, symbols=(symbol,), users=200, spread=20)
+    prefix = f"{symbol}-"
+    return encode({**m, "order_id": prefix + m["order_id"]} if isinstance(m.get("order_id"), str)
+                  else m for m in stream.messages(count))
 
 
 def replayed_events(records: list[Record]) -> int:
@@ -111,6 +117,11 @@ def any_event(value: bytes) -> str | None:
     return "event"
 
 
+def event_order_id(value: bytes) -> str:
+    """Every order event counts, named by its order id ("" if it has none)."""
+    return json.loads(value).get("order_id") or ""
+
+
 async def produce_burst(servers: str, topic: str, records: list[Record]) -> float:
     """Append all records as fast as possible; returns the first one's append time."""
     producer = AIOKafkaProducer(bootstrap_servers=servers, max_batch_size=1024 * 1024,
@@ -133,7 +144,8 @@ async def produce_burst(servers: str, topic: str, records: list[Record]) -> floa
 
 async def produce_paced(servers: str, topic: str, records: list[Record],
                         rate: float) -> dict[str, float]:
-    """Append records at `rate` per second; returns each order id's append time.
+    """Append records at `rate` per second; returns the append time of each order id's
+    first message (a cancel or amend of an earlier order adds none).
 
     The producer lingers 5 ms, as Kafka's own producer does by default since 4.0
     (KIP-1030): sent one request per record, the orders cost this 2-core machine's broker
@@ -149,7 +161,8 @@ async def produce_paced(servers: str, topic: str, records: list[Record],
             delay = began + n / rate - loop.time()
             if delay > 0:
                 await asyncio.sleep(delay)
-            futures[order_id(value)] = await producer.send(topic, value, key=key)
+            future = await producer.send(topic, value, key=key)
+            futures.setdefault(order_id(value), future)
         return {oid: (await fut).timestamp / 1000 for oid, fut in futures.items()}
     finally:
         await producer.stop()
@@ -351,22 +364,22 @@ def pipeline_env(bench: Bench) -> dict[str, str]:
     return {**env, "WORKER_AGENTS": "engine"}
 
 
-def latency(bench: Bench, env: dict[str, str], rate: float, seconds: float,
-            seed: int) -> list[tuple[float, float]]:
-    """(append, visible) latency in ms of each order offered at `rate` per second."""
-    records = limit_orders(max(1, int(rate * seconds)), seed=seed, prefix=f"L{seed}-")
-    outputs = Outputs(bench.servers, env["ORDER_EVENTS_TOPIC"], accepted_order_id)
+def latency(bench: Bench, env: dict[str, str], records: list[Record], rate: float,
+            identify: Identify, expected: int) -> list[tuple[float, float]]:
+    """(append, visible) latency in ms of each order offered at `rate` per second: from
+    its first message's append time to the first order event naming it."""
+    outputs = Outputs(bench.servers, env["ORDER_EVENTS_TOPIC"], identify)
 
     async def offer() -> dict[str, float]:
         await outputs.start()
-        reading = asyncio.create_task(outputs.read_until(len(records), timeout=300))
+        reading = asyncio.create_task(outputs.read_until(expected, timeout=300))
         appended = await produce_paced(bench.servers, env["ORDERS_TOPIC"], records, rate)
         await reading
         return appended
 
     appended = asyncio.run(offer())
     return [((outputs.first[oid][0] - t) * 1e3, (outputs.first[oid][1] - t) * 1e3)
-            for oid, t in appended.items()]
+            for oid, t in appended.items() if oid in outputs.first]
 
 
 def percentiles(values: list[float]) -> str:
@@ -394,12 +407,13 @@ def print_saturation(rows: list[Saturation]) -> None:
               f"{vs_noop} | {vs_raw} |")
 
 
-def print_latency(results: list[tuple[float, float, list[tuple[float, float]]]]) -> None:
-    print("\n| offered msg/s | share of saturation | orders | p50 / p99 / p99.9 ms, append | "
-          "p50 / p99 / p99.9 ms, visible read-committed |")
-    print("|---|---|---|---|---|")
-    for rate, share, samples in results:
-        print(f"| {rate:,.0f} | {share:.0%} | {len(samples):,} | "
+def print_latency(results: list[tuple[str, float, float, list[tuple[float, float]]]]
+                  ) -> None:
+    print("\n| stream | offered msg/s | share of its saturation | orders | "
+          "p50 / p99 / p99.9 ms, append | p50 / p99 / p99.9 ms, visible read-committed |")
+    print("|---|---|---|---|---|---|")
+    for stream, rate, share, samples in results:
+        print(f"| {stream} | {rate:,.0f} | {share:.0%} | {len(samples):,} | "
               f"{percentiles([a for a, _ in samples])} | "
               f"{percentiles([v for _, v in samples])} |")
 
@@ -411,7 +425,7 @@ def pipeline_rows(bench: Bench, args: argparse.Namespace) -> tuple[list[Saturati
     worker = bench.worker("pipeline", env)
     rows, lat = [], []
     try:
-        limit = None
+        limit = mixed = None
         if "pipeline" in args.only:
             limit = saturate("pipeline `faust -A app worker`, new limit orders", bench,
                              worker, env["ORDERS_TOPIC"], limit_orders(args.orders, seed=1),
@@ -419,18 +433,37 @@ def pipeline_rows(bench: Bench, args: argparse.Namespace) -> tuple[list[Saturati
                              profile=bench.profile_path("pipeline"))
             rows.append(limit)
         if "mixed" in args.only:
-            mixed = mixed_orders(args.mixed)
-            rows.append(saturate("pipeline, mixed stream", bench, worker,
-                                 env["ORDERS_TOPIC"], mixed, env["ORDER_EVENTS_TOPIC"],
-                                 any_event, expected=replayed_events(mixed)))
-        if "latency" in args.only and limit is not None:
-            for n, share in enumerate(LATENCY_SHARES):
-                rate = share * limit.rate
-                lat.append((rate, share, latency(bench, env, rate, args.latency_seconds,
-                                                 seed=10 + n)))
+            records = mixed_orders(args.mixed)
+            mixed = saturate("pipeline, mixed stream", bench, worker, env["ORDERS_TOPIC"],
+                             records, env["ORDER_EVENTS_TOPIC"], any_event,
+                             expected=replayed_events(records))
+            rows.append(mixed)
+        if "latency" in args.only:
+            lat = latency_rows(bench, env, limit, mixed, args.latency_seconds)
     finally:
         worker.stop()
     return rows, lat
+
+
+def latency_rows(bench: Bench, env: dict[str, str], limit: Saturation | None,
+                 mixed: Saturation | None, seconds: float) -> list:
+    """Each stream offered at the shares of its own saturation; the limit orders' latency
+    runs to their `accepted` event, the mixed stream's to each order's first event."""
+    rows = []
+    if limit is not None:
+        for n, share in enumerate(LATENCY_SHARES):
+            rate = share * limit.rate
+            records = limit_orders(max(1, int(rate * seconds)), seed=10 + n, prefix=f"L{n}-")
+            rows.append(("new limit orders", rate, share, latency(
+                bench, env, records, rate, accepted_order_id, len(records))))
+    if mixed is not None:
+        for n, share in enumerate(LATENCY_SHARES):
+            rate = share * mixed.rate
+            records = mixed_orders(max(1, int(rate * seconds)), seed=20 + n,
+                                   symbol=f"MIXED{n}")
+            rows.append(("mixed", rate, share, latency(
+                bench, env, records, rate, event_order_id, replayed_events(records))))
+    return rows
 
 
 def main() -> None:
