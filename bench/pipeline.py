@@ -54,6 +54,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import orjson
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from bench.recovery import partition_of
@@ -102,14 +103,14 @@ def replayed_events(records: list[Record]) -> int:
 
 
 def order_id(value: bytes) -> str | None:
-    return json.loads(value).get("order_id")
+    return orjson.loads(value).get("order_id")
 
 
 def accepted_order_id(value: bytes) -> str | None:
     """The order id of an `accepted` event: one per new limit order."""
     if b'"accepted"' not in value:
         return None
-    event = json.loads(value)
+    event = orjson.loads(value)
     return event["order_id"] if event.get("event") == "accepted" else None
 
 
@@ -119,7 +120,7 @@ def any_event(value: bytes) -> str | None:
 
 def event_order_id(value: bytes) -> str:
     """Every order event counts, named by its order id ("" if it has none)."""
-    return json.loads(value).get("order_id") or ""
+    return orjson.loads(value).get("order_id") or ""
 
 
 async def produce_burst(servers: str, topic: str, records: list[Record]) -> float:
