@@ -460,8 +460,9 @@ class PartitionTransactions(TransactionManager):
             self._note_commit(tid, transaction.offsets)
             if start_new_transaction:
                 await producer.begin_transaction()
-                self._registered[tid] = register_ahead(
-                    producer, touched, transaction.offsets, self.app.conf.id)
+                if not self.revoking:  # a revoked partition's producer is about to stop
+                    self._registered[tid] = register_ahead(
+                        producer, touched, transaction.offsets, self.app.conf.id)
         finally:
             self._begun.pop(tid).set_result(None)
 

@@ -213,7 +213,7 @@ class Chaos:
             if plan.broker_kill and k == plan.kills // 2:
                 self._kill_broker()
             victim = b if b.running and k % 2 else a
-            time.sleep(self.rng.uniform(0, 0.3))
+            time.sleep(self.rng.uniform(0, 0.05))  # a chunk now takes a fraction of a second
             victim.kill()
             after = counter.fresh()
             empty = k % 2 == 1
