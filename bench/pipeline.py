@@ -238,12 +238,21 @@ class Outputs:
         self.first.setdefault(name, (record.timestamp / 1000, seen))
 
     async def _watch_stable_offsets(self, every: float = 0.02) -> None:
+        """On a connection of its own: the broker answers a connection's requests in
+        order, and the reader's fetches wait there for data."""
         assert self.consumer is not None
         tps = list(self.consumer.assignment())
-        while True:
-            ends = await self.consumer.end_offsets(tps)
-            self.stable.append((time.time(), {tp.partition: end for tp, end in ends.items()}))
-            await asyncio.sleep(every)
+        watcher = AIOKafkaConsumer(bootstrap_servers=self.servers,
+                                   isolation_level="read_committed")
+        await watcher.start()
+        try:
+            while True:
+                ends = await watcher.end_offsets(tps)
+                self.stable.append((time.time(),
+                                    {tp.partition: end for tp, end in ends.items()}))
+                await asyncio.sleep(every)
+        finally:
+            await watcher.stop()
 
     def last_visible(self) -> float:
         """When every counted record was visible to a read-committed reader."""
