@@ -46,7 +46,7 @@ from engine.events import (
     OrderEvent,
     Trade,
 )
-from engine.orders import Order
+from engine.orders import ImmediateOrder, Order
 from engine.prices import PriceTexts
 from engine.rejections import DUPLICATE_ORDER_ID, NOT_OWNER, UNKNOWN_ORDER, Rejection
 from engine.render import last_trade_value
@@ -160,8 +160,12 @@ class OrderBook:
         if len(dedup.ids) > dedup.capacity:
             self._forgotten = [*self._forgotten, dedup.forget_oldest()]
         self.arrival_seq = arrival = self.arrival_seq + 1
-        order = Order(order_id, user_id, side, price, quantity, quantity, arrival, timestamp,
-                      tif, now)
+        if tif == GTC:
+            order = Order(order_id, user_id, side, price, quantity, quantity, arrival, timestamp,
+                          now)
+        else:
+            order = ImmediateOrder(order_id, user_id, side, price, quantity, arrival, timestamp,
+                                   tif, now)
         events.append((ACCEPTED, order, quantity, 0, quantity, None, ""))
         if tif == GTC and type != MARKET:  # the common case first
             self._execute(order, None, "")

@@ -21,17 +21,18 @@ _REMAINING = attrgetter("remaining")  # true for a live order
 class Order:
     """An order as the book keeps it; ``arrival`` is its per-symbol time priority.
 
-    ``tif`` and ``accepted_at`` (engine time of acceptance, None if unknown) are only
-    echoed in its events, so the Cassandra records need no other source.
+    ``accepted_at`` (engine time of acceptance, None if unknown) is only echoed in its
+    events, so the Cassandra records need no other source. An ``Order`` is good till
+    cancelled (GTC): every order that rests is one, so it keeps no ``tif`` (a slot less
+    per resting order); IOC and FOK orders never rest and are ``ImmediateOrder``s.
     """
 
     __slots__ = ("accepted_at", "arrival", "order_id", "price", "quantity", "remaining", "side",
-                 "tif", "timestamp", "user_id")
+                 "timestamp", "user_id")
 
     def __init__(self, order_id: str, user_id: str, side: str, price: int | None,
                  quantity: int, remaining: int, arrival: int,
-                 timestamp: ClientTimestamp = None, tif: str = GTC,
-                 accepted_at: Micros | None = None) -> None:
+                 timestamp: ClientTimestamp = None, accepted_at: Micros | None = None) -> None:
         self.order_id = order_id
         self.user_id = user_id
         self.side = side
@@ -40,8 +41,25 @@ class Order:
         self.remaining = remaining
         self.arrival = arrival
         self.timestamp = timestamp
-        self.tif = tif
         self.accepted_at = accepted_at
+
+
+class ImmediateOrder(Order):
+    """An IOC or FOK order: it trades at once or expires, and its events echo its ``tif``."""
+
+    __slots__ = ("tif",)
+
+    def __init__(self, order_id: str, user_id: str, side: str, price: int | None,
+                 quantity: int, arrival: int, timestamp: ClientTimestamp, tif: str,
+                 accepted_at: Micros) -> None:
+        super().__init__(order_id, user_id, side, price, quantity, quantity, arrival, timestamp,
+                         accepted_at)
+        self.tif = tif
+
+
+def tif_of(order: Order) -> str:
+    """The order's time in force, as its events report it."""
+    return order.tif if type(order) is ImmediateOrder else GTC
 
 
 class Level:

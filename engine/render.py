@@ -4,6 +4,7 @@ from typing import Any
 
 from engine.clock import Micros, format_iso
 from engine.events import AMENDED, REJECTED, OrderEvent, Trade
+from engine.orders import tif_of
 from engine.rejections import Rejection
 
 Value = dict[str, Any]
@@ -50,7 +51,7 @@ def order_event_value(event: OrderEvent, symbol: str, format_price, ts: str) -> 
         "detail": detail,
         "timestamp": order.timestamp,
         "ts": ts,
-        "tif": order.tif,
+        "tif": tif_of(order),
         "priority_seq": order.arrival,
         "accepted_ts": None if accepted_at is None else format_iso(accepted_at),
     }
