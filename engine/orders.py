@@ -67,16 +67,19 @@ class Level:
 
     A level is live while ``total`` is positive (every queued live order has a
     positive ``remaining``), so no separate count is kept; ``dead`` counts the
-    zeroed entries still queued.
+    zeroed entries still queued. ``json`` is its ``[price, total]`` pair in market
+    data as of the total ``json_total`` (``engine.render.depth_json`` keeps it).
     """
 
-    __slots__ = ("dead", "orders", "price", "total")
+    __slots__ = ("dead", "json", "json_total", "orders", "price", "total")
 
     def __init__(self, price: int) -> None:
         self.price = price
         self.orders: deque[Order] = deque()
         self.total = 0
         self.dead = 0
+        self.json = ""
+        self.json_total = 0  # no live level's total: rendered on first use
 
     def append(self, order: Order) -> None:
         """Queue ``order`` behind every order already at this price."""
