@@ -170,8 +170,9 @@ class OrderBook:
             order = Order(order_id, user_id, side, price, quantity, quantity, arrival, timestamp,
                           now)
         else:
-            order = ImmediateOrder(order_id, user_id, side, price, quantity, arrival, timestamp,
-                                   tif, now)
+            order = ImmediateOrder(order_id, user_id, side, price, quantity, quantity, arrival,
+                                   timestamp, now)
+            order.tif = tif
         events.append((ACCEPTED, order, quantity, 0, quantity, None, ""))
         if tif == GTC and type != MARKET:  # the common case first
             self._execute(order, None, "")

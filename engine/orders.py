@@ -45,16 +45,13 @@ class Order:
 
 
 class ImmediateOrder(Order):
-    """An IOC or FOK order: it trades at once or expires, and its events echo its ``tif``."""
+    """An IOC or FOK order: it trades at once or expires, and its events echo its ``tif``.
+
+    Made as an ``Order`` is, then given its ``tif`` (no ``__init__`` of its own to call).
+    """
 
     __slots__ = ("tif",)
-
-    def __init__(self, order_id: str, user_id: str, side: str, price: int | None,
-                 quantity: int, arrival: int, timestamp: ClientTimestamp, tif: str,
-                 accepted_at: Micros) -> None:
-        super().__init__(order_id, user_id, side, price, quantity, quantity, arrival, timestamp,
-                         accepted_at)
-        self.tif = tif
+    tif: str
 
 
 def tif_of(order: Order) -> str:
