@@ -18,7 +18,7 @@ from typing import Any, NamedTuple
 
 import orjson
 
-from engine.clock import Micros
+from engine.clock import Micros, iso_json
 from engine.commands import (
     BUY,
     FOK,
@@ -51,7 +51,7 @@ from engine.events import (
 from engine.orders import ImmediateOrder, Order
 from engine.prices import PriceTexts
 from engine.rejections import DUPLICATE_ORDER_ID, NOT_OWNER, UNKNOWN_ORDER, Rejection
-from engine.render import PriceJson, decode_json, depth_json, last_trade_json, time_json
+from engine.render import PriceJson, decode_json, depth_json, last_trade_json
 from engine.rows import (
     BookRows,
     LastTrade,
@@ -398,7 +398,7 @@ class OrderBook:
 
     def snapshot_json(self, now: Micros) -> bytes:
         """The ``market-data`` message: best prices, top levels and the last trade, as JSON."""
-        return self.market_data_json(time_json(now))
+        return self.market_data_json(iso_json(now))
 
     def market_data_json(self, ts: str) -> bytes:
         """``snapshot_json`` with its time already a JSON text (the command's outputs share it)."""

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from operator import attrgetter
 
 from engine.clock import Micros
-from engine.commands import GTC, ClientTimestamp
+from engine.commands import ClientTimestamp
 
 _COMPACT_AT = 32
 _REMAINING = attrgetter("remaining")  # true for a live order
@@ -52,11 +52,6 @@ class ImmediateOrder(Order):
 
     __slots__ = ("tif",)
     tif: str
-
-
-def tif_of(order: Order) -> str:
-    """The order's time in force, as its events report it."""
-    return order.tif if type(order) is ImmediateOrder else GTC
 
 
 class Level:

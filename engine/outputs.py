@@ -3,7 +3,7 @@
 from typing import Any, NamedTuple
 
 from engine.book import ApplyResult, OrderBook
-from engine.clock import Micros
+from engine.clock import Micros, iso_json
 from engine.events import TRADE
 from engine.rejections import Rejection
 from engine.render import (
@@ -11,7 +11,6 @@ from engine.render import (
     encode_json,
     order_event_json,
     rejection_value,
-    time_json,
     trade_json,
 )
 
@@ -56,7 +55,7 @@ def rejection_output(rejection: Rejection) -> Output:
 
 def result_outputs(book: OrderBook, result: ApplyResult, now: Micros) -> list[Output]:
     """Render a command's events, then a market-data snapshot if the book changed."""
-    symbol, symbol_json, prices, ts = book.symbol, book.symbol_json, book.price_json, time_json(now)
+    symbol, symbol_json, prices, ts = book.symbol, book.symbol_json, book.price_json, iso_json(now)
     outputs = []
     for event in result.events:
         if isinstance(event, Rejection):

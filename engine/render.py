@@ -22,9 +22,10 @@ from typing import Any
 
 import orjson
 
-from engine.clock import Micros, format_iso
+from engine.clock import Micros, format_iso, iso_json
+from engine.commands import GTC
 from engine.events import AMENDED, REJECTED, OrderEvent, Trade
-from engine.orders import Level, tif_of
+from engine.orders import ImmediateOrder, Level
 from engine.prices import PriceTexts
 from engine.rejections import Rejection
 
@@ -81,11 +82,6 @@ class PriceJson(dict[int | None, str]):
 TEXTS = JsonTexts()
 
 
-def time_json(micros: Micros) -> str:
-    """Engine time as a JSON string literal (most are new: not cached)."""
-    return f'"{format_iso(micros)}"'
-
-
 def trade_json(trade: Trade, symbol: str, trade_id: str, prices: PriceJson, ts: str
                ) -> bytes:
     """A ``trades`` message; ``trade_id`` is the id's JSON text up to the sequence number."""
@@ -106,26 +102,31 @@ def order_event_json(event: OrderEvent, symbol: str, prices: PriceJson, now: Mic
     accepted, and for ``amended`` the price and stamp it had before (its old book key).
     ``symbol`` and ``ts`` (``now``) are JSON texts.
     """
-    order = event[1]
+    name, order = event[0], event[1]
     timestamp, accepted = order.timestamp, order.accepted_at
-    text = (f'{{"event":"{event[0]}","order_id":"{order.order_id}","user_id":'
+    text = (f'{{"event":"{name}","order_id":"{order.order_id}","user_id":'
             f'{TEXTS[order.user_id]},"symbol":{symbol},"side":"{order.side}","price":'
             f'{prices[order.price]},"quantity":{event[2]},"filled_quantity":{event[3]},'
             f'"remaining_quantity":{event[4]},"reason":{TEXTS[event[5]]},"detail":'
             f'{TEXTS[event[6]]},"timestamp":'
-            f'{"null" if timestamp is None else _client_json(timestamp)},"ts":{ts},'
-            f'"tif":"{tif_of(order)}","priority_seq":{order.arrival},"accepted_ts":'
-            f'{ts if accepted == now else _accepted_json(accepted)}')
-    if event[0] == AMENDED:
-        price, arrival = event[7]
-        text = f'{text},"previous_price":{prices[price]},"previous_priority_seq":{arrival}'
+            f'{"null" if timestamp is None else _client_json(timestamp)},"ts":{ts},"tif":'
+            f'"{order.tif if type(order) is ImmediateOrder else GTC}","priority_seq":'
+            f'{order.arrival},"accepted_ts":'
+            f'{ts if accepted == now else _accepted_json(accepted)}'
+            f'{"}" if name != AMENDED else _amended_json(event[7], prices)}')
     if type(timestamp) is int and not _I64_MIN <= timestamp <= _U64_MAX:
-        return encode_json(decode_json(text + "}"))
-    return f"{text}}}".encode()
+        return encode_json(decode_json(text))
+    return text.encode()
 
 
 def _accepted_json(accepted: Micros | None) -> str:
-    return "null" if accepted is None else time_json(accepted)
+    return "null" if accepted is None else iso_json(accepted)
+
+
+def _amended_json(before: tuple[int, int], prices: PriceJson) -> str:
+    """The end of an ``amended`` event: the price and stamp the order had before."""
+    price, arrival = before
+    return f',"previous_price":{prices[price]},"previous_priority_seq":{arrival}}}'
 
 
 def _client_json(timestamp: str | int) -> str:
@@ -162,7 +163,7 @@ def last_trade_json(last: tuple[int, int, int, Micros] | None, trade_id: str,
         return "null"
     seq, price, quantity, ts = last
     return (f'{{"trade_id":{trade_id}{seq}","seq":{seq},"price":{prices[price]},'
-            f'"quantity":{quantity},"ts":{time_json(ts)}}}')
+            f'"quantity":{quantity},"ts":{iso_json(ts)}}}')
 
 
 def depth_json(levels: list[Level], prices: PriceJson) -> tuple[str, str]:

@@ -15,6 +15,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from engine import Engine, Output, format_iso
+from engine.clock import iso_json
 from engine.outputs import TOPICS, encode_json
 from engine.replay import encode_line, main, replay
 
@@ -94,6 +95,7 @@ def test_module_runs_as_a_command(stream):
 def test_format_iso_matches_strftime(micros):
     moment = datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=micros)
     assert format_iso(micros) == moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    assert iso_json(micros) == json.dumps(format_iso(micros))
 
 
 @pytest.mark.parametrize(("key", "value"), [
