@@ -173,9 +173,13 @@ def depth_json(levels: list[Level], prices: PriceJson) -> tuple[str, str]:
     """
     if not levels:
         return "[]", "null"
-    for level in levels:
-        if level.json_total != level.total:
-            level.json = f"[{prices[level.price]},{level.total}]"
-            level.json_total = level.total
-    pairs = [level.json for level in levels]
+    pairs = [level.json if level.json_total == level.total else _level_json(level, prices)
+             for level in levels]
     return f"[{','.join(pairs)}]", pairs[0]
+
+
+def _level_json(level: Level, prices: PriceJson) -> str:
+    """Render a level's pair anew and keep it with the total it shows."""
+    text = level.json = f"[{prices[level.price]},{level.total}]"
+    level.json_total = level.total
+    return text
