@@ -25,7 +25,7 @@ import orjson
 from engine.clock import Micros, format_iso, iso_json
 from engine.commands import GTC
 from engine.events import AMENDED, REJECTED, OrderEvent, Trade
-from engine.orders import ImmediateOrder, Level
+from engine.orders import ImmediateOrder, Level, Order
 from engine.prices import PriceTexts
 from engine.rejections import Rejection
 
@@ -85,6 +85,8 @@ TEXTS = JsonTexts()
 def trade_json(trade: Trade, symbol: str, trade_id: str, prices: PriceJson, ts: str
                ) -> bytes:
     """A ``trades`` message; ``trade_id`` is the id's JSON text up to the sequence number."""
+    buy: Order  # typed for the compiled build: its attributes are then read directly
+    sell: Order
     _, seq, price, quantity, buy, sell, aggressor_side = trade
     return (f'{{"trade_id":{trade_id}{seq}","seq":{seq},"symbol":{symbol},"price":'
             f'{prices[price]},"quantity":{quantity},"buy_order_id":"{buy.order_id}",'
@@ -102,7 +104,8 @@ def order_event_json(event: OrderEvent, symbol: str, prices: PriceJson, now: Mic
     accepted, and for ``amended`` the price and stamp it had before (its old book key).
     ``symbol`` and ``ts`` (``now``) are JSON texts.
     """
-    name, order = event[0], event[1]
+    order: Order = event[1]  # typed for the compiled build, as in ``trade_json``
+    name = event[0]
     timestamp, accepted = order.timestamp, order.accepted_at
     text = (f'{{"event":"{name}","order_id":"{order.order_id}","user_id":'
             f'{TEXTS[order.user_id]},"symbol":{symbol},"side":"{order.side}","price":'
