@@ -48,7 +48,7 @@ from engine.events import (
     OrderEvent,
     Trade,
 )
-from engine.orders import ImmediateOrder, Order
+from engine.orders import Order
 from engine.prices import PriceTexts
 from engine.rejections import DUPLICATE_ORDER_ID, NOT_OWNER, UNKNOWN_ORDER, Rejection
 from engine.render import PriceJson, decode_json, depth_json, last_trade_json
@@ -166,13 +166,8 @@ class OrderBook:
         if len(dedup.ids) > dedup.capacity:
             self._forgotten = [*self._forgotten, dedup.forget_oldest()]
         self.arrival_seq = arrival = self.arrival_seq + 1
-        if tif == GTC:
-            order = Order(order_id, user_id, side, price, quantity, quantity, arrival, timestamp,
-                          now)
-        else:
-            order = ImmediateOrder(order_id, user_id, side, price, quantity, quantity, arrival,
-                                   timestamp, now)
-            order.tif = tif
+        order = Order(order_id, user_id, side, price, quantity, quantity, arrival, timestamp,
+                      tif, now)
         events.append((ACCEPTED, order, quantity, 0, quantity, None, ""))
         if tif == GTC and type != MARKET:  # the common case first
             self._execute(order, None, "")

@@ -25,7 +25,7 @@ import orjson
 from engine.clock import Micros, format_iso, iso_json
 from engine.commands import GTC
 from engine.events import AMENDED, REJECTED, OrderEvent, Trade
-from engine.orders import ImmediateOrder, Level, Order
+from engine.orders import Level, Order
 from engine.prices import PriceTexts
 from engine.rejections import Rejection
 
@@ -106,14 +106,17 @@ def order_event_json(event: OrderEvent, symbol: str, prices: PriceJson, now: Mic
     """
     order: Order = event[1]  # typed for the compiled build, as in ``trade_json``
     name = event[0]
-    timestamp, accepted = order.timestamp, order.accepted_at
+    timestamp, accepted = order.timestamp, order.accepted
+    tif = GTC
+    if isinstance(accepted, tuple):  # an IOC or FOK order (``Order.accepted``)
+        tif, accepted = accepted
     text = (f'{{"event":"{name}","order_id":"{order.order_id}","user_id":'
             f'{TEXTS[order.user_id]},"symbol":{symbol},"side":"{order.side}","price":'
             f'{prices[order.price]},"quantity":{event[2]},"filled_quantity":{event[3]},'
             f'"remaining_quantity":{event[4]},"reason":{TEXTS[event[5]]},"detail":'
             f'{TEXTS[event[6]]},"timestamp":'
             f'{"null" if timestamp is None else _client_json(timestamp)},"ts":{ts},"tif":'
-            f'"{order.tif if type(order) is ImmediateOrder else GTC}","priority_seq":'
+            f'"{tif}","priority_seq":'
             f'{order.arrival},"accepted_ts":'
             f'{ts if accepted == now else _accepted_json(accepted)}'
             f'{"}" if name != AMENDED else _amended_json(event[7], prices)}')
