@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from app.exactly_once import send
 from engine import Output
-from engine.outputs import encode_json
 from topology.topics import OUTPUT_TOPICS
 
 
 async def publish(output: Output) -> None:
     """The send joins the exactly-once transaction of the event being processed."""
     key = None if output.key is None else output.key.encode()
-    await send(OUTPUT_TOPICS[output.topic], key, encode_json(output.value))
+    await send(OUTPUT_TOPICS[output.topic], key, output.json)

@@ -19,7 +19,7 @@ reference book re-sorts a list per command, so it is timed on a prefix of each
 stream (``--naive-messages``); its end-to-end row parses the same lines,
 renders every event and a market-data snapshot (top 10 levels) after every
 accepted command as contract-shaped dicts (naive state lacks some values:
-those are None) and encodes them like ``order-replay``.
+those are None), encodes them with orjson and writes lines like ``order-replay``.
 """
 
 import argparse
@@ -49,6 +49,7 @@ from engine import (
 from engine.book import DEPTH
 from engine.config import DEFAULT_DEDUP_WINDOW, DEFAULT_TICK
 from engine.events import TRADE
+from engine.outputs import encode_json
 from engine.prices import PriceTexts
 from engine.replay import encode_line
 from tests.engine.naive_book import NaiveBook
@@ -140,8 +141,8 @@ def naive_replay_rate(lines: list[bytes]) -> float:
         ts = format_iso(START + n)
         out.extend(encode_line(naive_output(event, command, price, ts)) for event in events)
         if events[0][0] != "rejected":
-            out.append(encode_line(Output(MARKET_DATA, command.symbol,
-                                          naive_snapshot(book, command.symbol, price, ts))))
+            out.append(encode_line(Output(MARKET_DATA, command.symbol, encode_json(
+                naive_snapshot(book, command.symbol, price, ts)))))
     return len(lines) / (time.perf_counter() - began)
 
 
@@ -150,19 +151,19 @@ def naive_output(event: tuple, command, price: Callable[[int], str], ts: str) ->
     symbol = command.symbol
     if event[0] == "trade":
         _, seq, ticks, quantity, buy_id, sell_id, aggressor_side = event
-        return Output(TRADES, symbol, {
+        return Output(TRADES, symbol, encode_json({
             "trade_id": f"{symbol}-{seq}", "seq": seq, "symbol": symbol, "price": price(ticks),
             "quantity": quantity, "buy_order_id": buy_id, "sell_order_id": sell_id,
             "buy_user_id": None, "sell_user_id": None, "aggressor_side": aggressor_side,
-            "ts": ts})
+            "ts": ts}))
     name, order_id, *numbers = event
     quantity, filled, remaining, reason = numbers if len(numbers) == 4 else (0, 0, 0, numbers[0])
     ticks = command.price if isinstance(command, NewOrder) else None
-    return Output(ORDER_EVENTS, symbol, {
+    return Output(ORDER_EVENTS, symbol, encode_json({
         "event": name, "order_id": order_id, "user_id": command.user_id, "symbol": symbol,
         "side": getattr(command, "side", None), "price": None if ticks is None else price(ticks),
         "quantity": quantity, "filled_quantity": filled, "remaining_quantity": remaining,
-        "reason": reason, "detail": "", "timestamp": None, "ts": ts})
+        "reason": reason, "detail": "", "timestamp": None, "ts": ts}))
 
 
 def naive_snapshot(book: NaiveBook, symbol: str, price: Callable[[int], str], ts: str) -> dict:

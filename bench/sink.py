@@ -55,7 +55,7 @@ def outputs_of(lines: list[tuple[bytes, bytes]]) -> list[tuple[str, bytes, bytes
         for output in engine.process(raw, offset=n, now=NOW + n):
             if output.topic in (TRADES, ORDER_EVENTS):
                 out.append((output.topic, (output.key or "").encode(),
-                            orjson.dumps(output.value)))
+                            output.json))
     return out
 
 

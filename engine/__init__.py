@@ -13,8 +13,9 @@ chains both for many symbols and renders ``Output`` triples.
 
 Events. ``ApplyResult.events`` are compact plain tuples (see
 ``engine.events``) and ``Rejection`` objects; ``result_outputs`` renders them
-with a snapshot into ``Output(topic, key, value)`` triples, values exactly in
-the contract's shapes.
+with a snapshot into ``Output(topic, key, json)`` triples: each value in the
+contract's shape, as the compact UTF-8 JSON that is published (``engine.render``;
+``Output.value`` decodes it).
 
 Time. ``now`` is integer microseconds since the epoch (``engine.clock``); the
 core never reads the clock, so the dedup window and every ``ts`` follow the

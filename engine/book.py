@@ -14,9 +14,11 @@ apart, and they return the bare event list, with no result object; what
 import hashlib
 import json
 from collections.abc import Iterable
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
-from engine.clock import Micros, format_iso
+import orjson
+
+from engine.clock import Micros, iso_json
 from engine.commands import (
     BUY,
     FOK,
@@ -49,7 +51,7 @@ from engine.events import (
 from engine.orders import Order
 from engine.prices import PriceTexts
 from engine.rejections import DUPLICATE_ORDER_ID, NOT_OWNER, UNKNOWN_ORDER, Rejection
-from engine.render import last_trade_value
+from engine.render import PriceJson, decode_json, depth_json, last_trade_json
 from engine.rows import (
     BookRows,
     LastTrade,
@@ -109,6 +111,9 @@ class OrderBook:
         self.symbol = symbol
         self.price_texts = PriceTexts(spec.tick)
         self.format_price = self.price_texts.__getitem__
+        self.price_json = PriceJson(self.price_texts)
+        self.symbol_json = orjson.dumps(symbol).decode()
+        self.trade_id_json = f"{self.symbol_json[:-1]}-"  # a trade id's JSON, but its number
         self.bids = BookSide(is_bid=True)
         self.asks = BookSide(is_bid=False)
         self.orders: dict[str, Order] = {}
@@ -117,6 +122,7 @@ class OrderBook:
         self.arrival_seq = 0
         self.book_seq = 0
         self.last_trade: tuple[int, int, int, Micros] | None = None  # a LastTrade's fields
+        self._last_trade_json = (-1, "null")  # (trade_seq, last_trade's JSON) as last rendered
         self._now: Micros = 0
         # What the latest command did, read by ``apply`` (and ``delta()``) after it ran.
         self._events: list[Event] = []
@@ -385,21 +391,57 @@ class OrderBook:
 
     # -- market data and state --------------------------------------------
 
-    def snapshot(self, now: Micros) -> dict:
-        """The ``market-data`` message: best prices, top levels and the last trade."""
-        texts = self.price_texts
-        bids, asks = self.bids.depth(DEPTH, texts), self.asks.depth(DEPTH, texts)
-        return {
-            "symbol": self.symbol,
-            "seq": self.book_seq,
-            "trade_seq": self.trade_seq,
-            "best_bid": bids[0] if bids else None,
-            "best_ask": asks[0] if asks else None,
-            "bids": bids,
-            "asks": asks,
-            "last_trade": last_trade_value(self.last_trade, self.symbol, self.format_price),
-            "ts": format_iso(now),
-        }
+    def snapshot_json(self, now: Micros) -> bytes:
+        """The ``market-data`` message: best prices, top levels and the last trade, as JSON."""
+        return self.market_data_json(iso_json(now))
+
+    def market_data_json(self, ts: str) -> bytes:
+        """``snapshot_json`` with its time already a JSON text (the command's outputs share it)."""
+        bids, best_bid = self._depth_json(self.bids)
+        asks, best_ask = self._depth_json(self.asks)
+        seq, last = self._last_trade_json
+        if seq != self.trade_seq:  # the last trade changes with trade_seq only
+            last = last_trade_json(self.last_trade, self.trade_id_json, self.price_json)
+            self._last_trade_json = (self.trade_seq, last)
+        return (f'{{"symbol":{self.symbol_json},"seq":{self.book_seq},"trade_seq":'
+                f'{self.trade_seq},"best_bid":{best_bid},"best_ask":{best_ask},"bids":{bids},'
+                f'"asks":{asks},"last_trade":{last},"ts":{ts}}}').encode()
+
+    def snapshot(self, now: Micros) -> dict[str, Any]:
+        """``snapshot_json`` as a dict."""
+        result: dict[str, Any] = decode_json(self.snapshot_json(now))
+        return result
+
+    def _depth_json(self, side: BookSide) -> tuple[str, str]:
+        """A side's top ``DEPTH`` levels and its best one as JSON, rendered only when changed.
+
+        The text is kept with the ``book_seq`` it shows. One command later it still holds
+        unless that command changed a level among the top ones (``_changed_top``), which
+        most commands, touching one side near the best, do on that side only.
+        """
+        seq = self.book_seq
+        if side.depth_seq != seq:
+            if side.depth_seq != seq - 1 or self._changed_top(side):
+                side.depth_json = depth_json(side.top(DEPTH), self.price_json)
+            side.depth_seq = seq
+        return side.depth_json
+
+    def _changed_top(self, side: BookSide) -> bool:
+        """Did the latest command change one of ``side``'s ``DEPTH`` best levels?
+
+        Every level a command changes (its total, or the level added or removed) is at
+        the price of an order in ``_changed`` on that side. When each such price is
+        below the ``DEPTH``-th best level now, the top levels are the ones there were,
+        untouched.
+        """
+        ranked, sign = side.ranked, side.sign
+        edge = sign * ranked[-DEPTH].price if len(ranked) >= DEPTH else None
+        buy = side is self.bids
+        for order in self._changed:
+            if (order.side == BUY) is buy and (
+                    edge is None or sign * order.price <= edge):  # type: ignore[operator]
+                return True
+        return False
 
     def meta(self) -> Row:
         """The per-symbol metadata row."""

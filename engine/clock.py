@@ -6,7 +6,6 @@ ISO-8601 strings are only made at the edge when an output is rendered.
 """
 
 from datetime import UTC, datetime, timedelta
-from functools import lru_cache
 
 Micros = int
 
@@ -31,21 +30,36 @@ def parse_iso(text: str) -> Micros:
     return micros_from_datetime(datetime.fromisoformat(text))
 
 
-@lru_cache(maxsize=1024)
+class _SecondTexts(dict[int, str]):
+    """Second since the epoch -> ``YYYY-MM-DDTHH:MM:SS.``, made on first use.
+
+    Emptied when it holds ``_SECONDS_KEPT`` seconds, so it stays bounded.
+    """
+
+    def __missing__(self, second: int) -> str:
+        if len(self) >= _SECONDS_KEPT:
+            self.clear()
+        text = self[second] = (_EPOCH + timedelta(seconds=second)).strftime("%Y-%m-%dT%H:%M:%S.")
+        return text
+
+
+_SECONDS_KEPT = 4096
+_SECOND_TEXTS = _SecondTexts()
+_DIGITS = tuple(f"{n:03d}" for n in range(1000))  # three digits of the microseconds each
+
+
 def format_iso(micros: Micros) -> str:
     """Render engine time as ISO-8601 UTC with microseconds and a ``Z``.
 
-    Every output carries a time, so this is on the edge's hot path: cached
-    (the outputs of one command and its snapshot share a time), and on a miss
-    ``strftime`` runs once per minute (cached) while the seconds and
-    microseconds are plain integer formatting, several times faster.
+    Every output carries a time, mostly a new one, so this is on the edge's hot path:
+    ``strftime`` runs once per second (its text is kept) and the microseconds are two
+    lookups of three digits (formatting them costs several times more).
     """
-    seconds, fraction = divmod(micros, MICROS_PER_SECOND)
-    minute, second = divmod(seconds, 60)
-    return f"{_minute_prefix(minute)}{second:02d}.{fraction:06d}Z"
+    second, fraction = divmod(micros, MICROS_PER_SECOND)
+    return f"{_SECOND_TEXTS[second]}{_DIGITS[fraction // 1000]}{_DIGITS[fraction % 1000]}Z"
 
 
-@lru_cache(maxsize=64)
-def _minute_prefix(minute: int) -> str:
-    """``YYYY-MM-DDTHH:MM:`` of a minute since the epoch."""
-    return (_EPOCH + timedelta(minutes=minute)).strftime("%Y-%m-%dT%H:%M:")
+def iso_json(micros: Micros) -> str:
+    """``format_iso`` as a JSON string literal: the same text, quoted."""
+    second, fraction = divmod(micros, MICROS_PER_SECOND)
+    return f'"{_SECOND_TEXTS[second]}{_DIGITS[fraction // 1000]}{_DIGITS[fraction % 1000]}Z"'

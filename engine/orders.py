@@ -22,11 +22,15 @@ class Order:
     """An order as the book keeps it; ``arrival`` is its per-symbol time priority.
 
     ``tif`` and ``accepted_at`` (engine time of acceptance, None if unknown) are only
-    echoed in its events, so the Cassandra records need no other source.
+    echoed in its events, so the Cassandra records need no other source. They share the
+    slot ``accepted``: every order that rests is GTC, so a resting order keeps only its
+    time there (a slot less per resting order); an IOC or FOK order, which never rests,
+    keeps ``(tif, accepted_at)``. One class for all keeps the hot path's attribute reads
+    monomorphic (a subclass for IOC orders slowed every order's sweep).
     """
 
-    __slots__ = ("accepted_at", "arrival", "order_id", "price", "quantity", "remaining", "side",
-                 "tif", "timestamp", "user_id")
+    __slots__ = ("accepted", "arrival", "order_id", "price", "quantity", "remaining", "side",
+                 "timestamp", "user_id")
 
     def __init__(self, order_id: str, user_id: str, side: str, price: int | None,
                  quantity: int, remaining: int, arrival: int,
@@ -40,8 +44,20 @@ class Order:
         self.remaining = remaining
         self.arrival = arrival
         self.timestamp = timestamp
-        self.tif = tif
-        self.accepted_at = accepted_at
+        self.accepted: Micros | tuple[str, Micros | None] | None = (
+            accepted_at if tif == GTC else (tif, accepted_at))
+
+    @property
+    def tif(self) -> str:
+        """GTC, IOC or FOK."""
+        accepted = self.accepted
+        return accepted[0] if isinstance(accepted, tuple) else GTC
+
+    @property
+    def accepted_at(self) -> Micros | None:
+        """Engine time of acceptance (None if unknown)."""
+        accepted = self.accepted
+        return accepted[1] if isinstance(accepted, tuple) else accepted
 
 
 class Level:
@@ -49,16 +65,19 @@ class Level:
 
     A level is live while ``total`` is positive (every queued live order has a
     positive ``remaining``), so no separate count is kept; ``dead`` counts the
-    zeroed entries still queued.
+    zeroed entries still queued. ``json`` is its ``[price, total]`` pair in market
+    data as of the total ``json_total`` (``engine.render.depth_json`` keeps it).
     """
 
-    __slots__ = ("dead", "orders", "price", "total")
+    __slots__ = ("dead", "json", "json_total", "orders", "price", "total")
 
     def __init__(self, price: int) -> None:
         self.price = price
         self.orders: deque[Order] = deque()
         self.total = 0
         self.dead = 0
+        self.json = ""
+        self.json_total = 0  # no live level's total: rendered on first use
 
     def append(self, order: Order) -> None:
         """Queue ``order`` behind every order already at this price."""

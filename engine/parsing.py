@@ -147,6 +147,9 @@ def _legacy_to_current(message: Message) -> Message:
     A field of the current shape that is absent or null takes the legacy one's
     value; ``market_order`` is checked where ``type`` is (``_order_type``).
     """
+    if "stock_id" not in message and "order_type" not in message \
+            and "market_order" not in message:  # the current shape: the common case first
+        return message
     get = message.get
     if get("stock_id") is None and get("order_type") is None and get("market_order") is None:
         return message
@@ -166,8 +169,11 @@ def _legacy_to_current(message: Message) -> Message:
 
 def _command(message: Message, topic: str, partition: int, offset: int,
              config: EngineConfig) -> Command:
-    action = _choice(message, "action", "new", _ACTIONS, str.lower, UNKNOWN_ACTION)
-    order_id = message.get("order_id")
+    get = message.get  # optional fields' defaults are applied here, without a call
+    action = get("action")
+    action = "new" if action is None else _choice(action, "action", _ACTIONS, str.lower,
+                                                  UNKNOWN_ACTION)
+    order_id = get("order_id")
     if order_id is None and action == "new":
         order_id = f"{topic}-{partition}-{offset}"
     elif not (isinstance(order_id, str) and _ORDER_ID.fullmatch(order_id)):
@@ -175,33 +181,32 @@ def _command(message: Message, topic: str, partition: int, offset: int,
     user_id = _user_id(message)
     symbol = _symbol(message)
     spec = config.spec_for(symbol)
-    timestamp = _client_timestamp(message.get("timestamp"))
+    timestamp = get("timestamp")
+    if timestamp is not None:
+        timestamp = _client_timestamp(timestamp)
     if action == "cancel":
         return CancelOrder(order_id, user_id, symbol, timestamp)
     if action == "amend":
         price = None if message.get("price") is None else to_ticks(message["price"], spec.tick)
         return AmendOrder(order_id, user_id, symbol, _quantity(message, spec), price, timestamp)
-    side = _choice(message, "side", None, _SIDES, str.lower, BAD_SIDE)
-    kind = _order_type(message)
-    tif = _choice(message, "tif", GTC, _TIFS, str.upper, BAD_TIF)
+    side = _choice(get("side"), "side", _SIDES, str.lower, BAD_SIDE)
+    kind = LIMIT if get("type") is None and get("market_order") is None else _order_type(message)
+    tif = get("tif")
+    tif = GTC if tif is None else _choice(tif, "tif", _TIFS, str.upper, BAD_TIF)
     price = None
     if kind == LIMIT:
-        if message.get("price") is None:
+        if get("price") is None:
             raise Refused(BAD_PRICE, "a limit order needs a price")
         price = to_ticks(message["price"], spec.tick)
     return NewOrder(order_id, user_id, symbol, side, kind, tif, price, _quantity(message, spec),
                     timestamp)
 
 
-def _choice(message: Message, name: str, default: str | None, choices: dict[str, str],
-            normalise, reason: str) -> str:
-    """A case-insensitive enumerated field (absent or null means ``default``).
+def _choice(value: object, name: str, choices: dict[str, str], normalise, reason: str) -> str:
+    """A case-insensitive enumerated field's value (the caller applies a default for None).
 
     The value as written is looked up first: most clients write the canonical case.
     """
-    value = message.get(name)
-    if value is None and default is not None:
-        return default
     if isinstance(value, str):
         choice = choices.get(value) or choices.get(normalise(value))
         if choice is not None:
@@ -214,7 +219,8 @@ def _order_type(message: Message) -> str:
     flag = message.get("market_order")
     if flag is not None and not isinstance(flag, bool):
         raise Refused(INVALID_FIELD, "market_order must be true or false")
-    return _choice(message, "type", LIMIT, _TYPES, str.lower, BAD_TYPE)
+    value = message.get("type")
+    return LIMIT if value is None else _choice(value, "type", _TYPES, str.lower, BAD_TYPE)
 
 
 def _user_id(message: Message) -> str:

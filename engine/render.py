@@ -1,64 +1,143 @@
-"""Render core events as the contract's JSON-able message values."""
+"""Render core events as the contract's messages, straight to compact UTF-8 JSON.
 
+Building a dict per message and encoding it was most of ``order-replay``'s time. Here
+each message is one f-string over texts already in JSON form, encoded once; the bytes
+are exactly orjson's for the dict the contract describes (keys in the same order, no
+spaces, non-ASCII as UTF-8):
+
+- order ids, symbols, sides, prices, times, event names and the book's own reason codes
+  and details need no escaping: validation allows nothing in ids and symbols that JSON
+  escapes (``engine.parsing``), and the rest are the engine's own texts;
+- user ids (any Unicode but control characters: quotes and backslashes are allowed) and
+  echoed client timestamps go through orjson itself, user ids cached per text;
+- a client timestamp beyond 64 bits, which orjson cannot write, sends the whole message
+  through ``encode_json``'s fallback, as encoding the dict would have.
+
+Rejections echo whatever a refused message held, so they are still dicts encoded by
+``encode_json``: they are a minority of messages and any escaping rule applies there.
+"""
+
+import json
 from typing import Any
 
-from engine.clock import Micros, format_iso
+import orjson
+
+from engine.clock import Micros, format_iso, iso_json
+from engine.commands import GTC
 from engine.events import AMENDED, REJECTED, OrderEvent, Trade
+from engine.orders import Level, Order
+from engine.prices import PriceTexts
 from engine.rejections import Rejection
 
 Value = dict[str, Any]
+_CACHED = 1 << 14
+_I64_MIN, _U64_MAX = -(1 << 63), (1 << 64) - 1  # the integers orjson writes
+
+_FALLBACK = json.JSONEncoder(separators=(",", ":")).encode
 
 
-def trade_value(trade: Trade, symbol: str, format_price, ts: str) -> Value:
-    """A ``trades`` message."""
+def encode_json(value: Any) -> bytes:
+    """Compact UTF-8 JSON, as every output travels (orjson; json for ints beyond 64 bits)."""
+    try:
+        return orjson.dumps(value)
+    except orjson.JSONEncodeError:  # an integer beyond 64 bits, echoed from a message
+        return _FALLBACK(value).encode()
+
+
+def decode_json(data: bytes | str) -> Any:
+    """A JSON message read back exactly (integers of any size); for tests and tools."""
+    return json.loads(data)
+
+
+class JsonTexts(dict[str | None, str]):
+    """Text -> its JSON string literal, as orjson writes it; None -> ``null``.
+
+    For the texts that repeat (user ids, reason codes, details); emptied when it
+    reaches ``_CACHED`` texts, so it stays bounded.
+    """
+
+    def __missing__(self, text: str | None) -> str:
+        if len(self) >= _CACHED:
+            self.clear()
+        literal = self[text] = "null" if text is None else orjson.dumps(text).decode()
+        return literal
+
+
+class PriceJson(dict[int | None, str]):
+    """Ticks -> the price as a JSON string literal (``"189.25"``); None -> ``null``."""
+
+    __slots__ = ("texts",)
+
+    def __init__(self, texts: PriceTexts) -> None:
+        super().__init__()
+        self.texts = texts
+
+    def __missing__(self, ticks: int | None) -> str:
+        if len(self) >= _CACHED:
+            self.clear()
+        literal = self[ticks] = "null" if ticks is None else f'"{self.texts[ticks]}"'
+        return literal
+
+
+TEXTS = JsonTexts()
+
+
+def trade_json(trade: Trade, symbol: str, trade_id: str, prices: PriceJson, ts: str
+               ) -> bytes:
+    """A ``trades`` message; ``trade_id`` is the id's JSON text up to the sequence number."""
+    buy: Order  # typed for the compiled build: its attributes are then read directly
+    sell: Order
     _, seq, price, quantity, buy, sell, aggressor_side = trade
-    return {
-        "trade_id": f"{symbol}-{seq}",
-        "seq": seq,
-        "symbol": symbol,
-        "price": format_price(price),
-        "quantity": quantity,
-        "buy_order_id": buy.order_id,
-        "sell_order_id": sell.order_id,
-        "buy_user_id": buy.user_id,
-        "sell_user_id": sell.user_id,
-        "aggressor_side": aggressor_side,
-        "ts": ts,
-    }
+    return (f'{{"trade_id":{trade_id}{seq}","seq":{seq},"symbol":{symbol},"price":'
+            f'{prices[price]},"quantity":{quantity},"buy_order_id":"{buy.order_id}",'
+            f'"sell_order_id":"{sell.order_id}","buy_user_id":{TEXTS[buy.user_id]},'
+            f'"sell_user_id":{TEXTS[sell.user_id]},"aggressor_side":"{aggressor_side}",'
+            f'"ts":{ts}}}').encode()
 
 
-def order_event_value(event: OrderEvent, symbol: str, format_price, ts: str) -> Value:
+def order_event_json(event: OrderEvent, symbol: str, prices: PriceJson, now: Micros, ts: str
+                     ) -> bytes:
     """An ``order-events`` message for an order the book knows.
 
     Beyond the contract's fields it carries what the Cassandra records need and only the
     book knows: the order's ``tif``, its time-priority stamp ``priority_seq``, when it was
     accepted, and for ``amended`` the price and stamp it had before (its old book key).
+    ``symbol`` and ``ts`` (``now``) are JSON texts.
     """
-    name, order, quantity, filled, remaining, reason, detail = event[:7]
-    accepted_at = order.accepted_at
-    value = {
-        "event": name,
-        "order_id": order.order_id,
-        "user_id": order.user_id,
-        "symbol": symbol,
-        "side": order.side,
-        "price": None if order.price is None else format_price(order.price),
-        "quantity": quantity,
-        "filled_quantity": filled,
-        "remaining_quantity": remaining,
-        "reason": reason,
-        "detail": detail,
-        "timestamp": order.timestamp,
-        "ts": ts,
-        "tif": order.tif,
-        "priority_seq": order.arrival,
-        "accepted_ts": None if accepted_at is None else format_iso(accepted_at),
-    }
-    if name == AMENDED:
-        price, arrival = event[7]
-        value["previous_price"] = format_price(price)
-        value["previous_priority_seq"] = arrival
-    return value
+    order: Order = event[1]  # typed for the compiled build, as in ``trade_json``
+    name = event[0]
+    timestamp, accepted = order.timestamp, order.accepted
+    tif = GTC
+    if isinstance(accepted, tuple):  # an IOC or FOK order (``Order.accepted``)
+        tif, accepted = accepted
+    text = (f'{{"event":"{name}","order_id":"{order.order_id}","user_id":'
+            f'{TEXTS[order.user_id]},"symbol":{symbol},"side":"{order.side}","price":'
+            f'{prices[order.price]},"quantity":{event[2]},"filled_quantity":{event[3]},'
+            f'"remaining_quantity":{event[4]},"reason":{TEXTS[event[5]]},"detail":'
+            f'{TEXTS[event[6]]},"timestamp":'
+            f'{"null" if timestamp is None else _client_json(timestamp)},"ts":{ts},"tif":'
+            f'"{tif}","priority_seq":'
+            f'{order.arrival},"accepted_ts":'
+            f'{ts if accepted == now else _accepted_json(accepted)}'
+            f'{"}" if name != AMENDED else _amended_json(event[7], prices)}')
+    if type(timestamp) is int and not _I64_MIN <= timestamp <= _U64_MAX:
+        return encode_json(decode_json(text))
+    return text.encode()
+
+
+def _accepted_json(accepted: Micros | None) -> str:
+    return "null" if accepted is None else iso_json(accepted)
+
+
+def _amended_json(before: tuple[int, int], prices: PriceJson) -> str:
+    """The end of an ``amended`` event: the price and stamp the order had before."""
+    price, arrival = before
+    return f',"previous_price":{prices[price]},"previous_priority_seq":{arrival}}}'
+
+
+def _client_json(timestamp: str | int) -> str:
+    """An echoed client timestamp (a cleaned string or an integer) as JSON."""
+    return orjson.dumps(timestamp).decode() if type(timestamp) is str else str(timestamp)
 
 
 def rejection_value(rejection: Rejection) -> Value:
@@ -83,16 +162,30 @@ def rejection_value(rejection: Rejection) -> Value:
     }
 
 
-def last_trade_value(last: tuple[int, int, int, Micros] | None, symbol: str,
-                     format_price) -> Value | None:
+def last_trade_json(last: tuple[int, int, int, Micros] | None, trade_id: str,
+                    prices: PriceJson) -> str:
     """The ``last_trade`` part of a market-data snapshot, from a ``LastTrade``'s fields."""
     if last is None:
-        return None
+        return "null"
     seq, price, quantity, ts = last
-    return {
-        "trade_id": f"{symbol}-{seq}",
-        "seq": seq,
-        "price": format_price(price),
-        "quantity": quantity,
-        "ts": format_iso(ts),
-    }
+    return (f'{{"trade_id":{trade_id}{seq}","seq":{seq},"price":{prices[price]},'
+            f'"quantity":{quantity},"ts":{iso_json(ts)}}}')
+
+
+def depth_json(levels: list[Level], prices: PriceJson) -> tuple[str, str]:
+    """(``[[price, total], ...]``, the first pair or ``null``) of levels given best first.
+
+    A level's pair is rendered again only when its total changed since the last time.
+    """
+    if not levels:
+        return "[]", "null"
+    pairs = [level.json if level.json_total == level.total else _level_json(level, prices)
+             for level in levels]
+    return f"[{','.join(pairs)}]", pairs[0]
+
+
+def _level_json(level: Level, prices: PriceJson) -> str:
+    """Render a level's pair anew and keep it with the total it shows."""
+    text = level.json = f"[{prices[level.price]},{level.total}]"
+    level.json_total = level.total
+    return text

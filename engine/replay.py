@@ -4,11 +4,10 @@ Line n (0-based, every line counts) of FILE (or stdin for ``-``) is offset n of
 partition 0 of topic ``orders``; each message the engine would publish is
 written to stdout as ``{"topic", "key", "value"}`` JSON, in publishing order.
 
-Lines are encoded with ``orjson`` (compact, UTF-8, keys in insertion order),
-an order of magnitude faster than ``json``; the few values it refuses
-(integers beyond 64 bits) fall back to ``json``. Both give the same JSON
-values. Parsing already replaced the lone surrogates of echoed text, so every
-line is valid UTF-8 JSON.
+A line is the output's published value (``Output.json``, compact UTF-8 JSON)
+wrapped in a prefix made once per topic and key: the same bytes as encoding the
+line's dict with ``engine.outputs.encode_json``. Parsing already replaced the
+lone surrogates of echoed text, so every line is valid UTF-8 JSON.
 """
 
 import argparse
@@ -31,6 +30,7 @@ from engine.config import (
 )
 from engine.engine import Engine
 from engine.outputs import ORDER_EVENTS, TOPICS, Output, encode_json
+from engine.render import TEXTS
 
 DEFAULT_START = "2026-01-01T00:00:00Z"
 _T = TypeVar("_T")
@@ -63,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def replay(lines: Iterable[bytes], engine: Engine, clock: Callable[[int], Micros],
            topics: set[str], counts: Counter[str]) -> Iterator[bytes]:
-    """JSON lines of every published message for each input line, counting as it goes.
+    """JSON lines (each ending in a newline) of every published message for each input line.
 
     Counts go to a plain dict (``Counter`` item updates are slower) and are
     added to ``counts`` once the input is exhausted.
@@ -75,7 +75,7 @@ def replay(lines: Iterable[bytes], engine: Engine, clock: Callable[[int], Micros
         for output in process(raw, offset=offset, now=clock(offset)):
             topic = output.topic
             tally[topic] += 1
-            if topic == ORDER_EVENTS and output.value["event"] == "rejected":
+            if topic == ORDER_EVENTS and output.json.startswith(_REJECTED):
                 tally["rejected"] += 1
             if topic in topics:
                 yield encode_line(output)
@@ -83,31 +83,60 @@ def replay(lines: Iterable[bytes], engine: Engine, clock: Callable[[int], Micros
     counts.update(tally)
 
 
+_REJECTED = b'{"event":"rejected"'
+_PREFIXES_KEPT = 1 << 12
+
+
+class _LinePrefixes(dict[tuple[str, str | None], bytes | None]):
+    """(topic, key) -> ``{"topic":...,"key":...,"value":``, the start of its lines.
+
+    That is orjson's text of the topic and key, and also ``json``'s (the fallback's, for
+    a value with an integer beyond 64 bits) when the key is printable ASCII; a key that
+    is not (only a rejection's can be) maps to None. Emptied when it reaches
+    ``_PREFIXES_KEPT`` entries (rejections' keys are whatever messages held).
+    """
+
+    def __missing__(self, topic_key: tuple[str, str | None]) -> bytes | None:
+        if len(self) >= _PREFIXES_KEPT:
+            self.clear()
+        topic, key = topic_key
+        printable = key is None or (key.isascii() and key.isprintable())
+        prefix = self[topic_key] = (f'{{"topic":"{topic}","key":{TEXTS[key]},"value":'.encode()
+                                    if printable else None)
+        return prefix
+
+
+_PREFIXES = _LinePrefixes()
+
+
 def encode_line(output: Output) -> bytes:
-    """One output as a JSON line (without the newline): ``Output.to_dict()``, inlined."""
-    return encode_json({"topic": output.topic, "key": output.key, "value": output.value})
+    """One output as a line of ``order-replay``: ``Output.to_dict()`` encoded, and a newline.
+
+    The value is already JSON, so it is wrapped in its topic's and key's prefix; with a
+    key that is not printable ASCII the whole line is encoded again.
+    """
+    prefix = _PREFIXES[output.topic, output.key]
+    if prefix is None:
+        return encode_json(output.to_dict()) + b"\n"
+    return prefix + output.json + b"}\n"
 
 
-def _lines(source: BinaryIO) -> Iterator[bytes]:
-    for line in source:
-        yield line[:-1] if line.endswith(b"\n") else line
+def _lines(source: BinaryIO, size: int = 1 << 20) -> Iterator[bytes]:
+    """The lines of ``source`` without their newlines, read a megabyte at a time."""
+    rest = b""
+    while chunk := source.read(size):
+        lines = (rest + chunk).split(b"\n")
+        rest = lines.pop()
+        yield from lines
+    if rest:
+        yield rest
 
 
-def _write(lines: Iterable[bytes], out: TextIO, batch: int = 4096) -> None:
-    """Write the lines in batches, as bytes, to the binary buffer under ``out``."""
+def _write(lines: Iterable[bytes], out: TextIO) -> None:
+    """Write the lines, as bytes, to the binary buffer under ``out``."""
     out.flush()
-    raw = out.buffer
-    chunk: list[bytes] = []
-    for line in lines:
-        chunk.append(line)
-        if len(chunk) == batch:
-            chunk.append(b"")
-            raw.write(b"\n".join(chunk))
-            chunk.clear()
-    if chunk:
-        chunk.append(b"")
-        raw.write(b"\n".join(chunk))
-    raw.flush()
+    out.buffer.writelines(lines)
+    out.buffer.flush()
 
 
 def _clock(fixed_start: str | None) -> Callable[[int], Micros]:

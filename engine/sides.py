@@ -20,7 +20,7 @@ from engine.orders import Level
 class BookSide:
     """The bids or the asks of one symbol."""
 
-    __slots__ = ("best", "keys", "levels", "ranked", "sign")
+    __slots__ = ("best", "depth_json", "depth_seq", "keys", "levels", "ranked", "sign")
 
     def __init__(self, is_bid: bool) -> None:
         self.sign = -1 if is_bid else 1  # sign * price grows away from the best
@@ -28,6 +28,10 @@ class BookSide:
         self.keys: list[int] = []  # -sign * price, ascending: the best is last
         self.ranked: list[Level] = []  # the levels in the order of ``keys``
         self.best: Level | None = None
+        # The market-data JSON of the top levels and of the best one, and the book_seq it
+        # shows (OrderBook.snapshot_json keeps them; no book_seq is ever -2).
+        self.depth_json = ("[]", "null")
+        self.depth_seq = -2
 
     def add_level(self, price: int) -> Level:
         """Create the (absent) level at ``price`` and file it in order."""
@@ -57,9 +61,9 @@ class BookSide:
             del self.keys[at]
             del ranked[at]
 
-    def depth(self, count: int, texts: dict[int, str]) -> list[list]:
-        """The ``count`` best levels as ``[price text, total quantity]``, best first."""
-        return [[texts[level.price], level.total] for level in self.ranked[:-count - 1:-1]]
+    def top(self, count: int) -> list[Level]:
+        """The ``count`` best levels, best first."""
+        return self.ranked[:-count - 1:-1]
 
     def __iter__(self) -> Iterator[Level]:
         """Every level, best first."""

@@ -15,7 +15,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from engine import Engine, Output, format_iso
-from engine.outputs import TOPICS
+from engine.clock import iso_json
+from engine.outputs import TOPICS, encode_json
 from engine.replay import encode_line, main, replay
 
 LINES = [
@@ -94,18 +95,22 @@ def test_module_runs_as_a_command(stream):
 def test_format_iso_matches_strftime(micros):
     moment = datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=micros)
     assert format_iso(micros) == moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    assert iso_json(micros) == json.dumps(format_iso(micros))
 
 
-@pytest.mark.parametrize("value", [
-    {"event": "accepted", "user_id": "zoë ✓", "timestamp": 2**70, "price": None},
-    {"event": "rejected", "user_id": "\ufffd", "timestamp": "t", "quantity": -(2**64)},
-    {"event": "accepted", "user_id": "u", "timestamp": 2**63 - 1, "levels": [["1.00", 5]]},
+@pytest.mark.parametrize(("key", "value"), [
+    ("AAPL", {"event": "accepted", "user_id": "zoë ✓", "timestamp": 2**70, "price": None}),
+    ("AAPL", {"event": "rejected", "user_id": "\ufffd", "timestamp": "t", "quantity": -(2**64)}),
+    ("AAPL", {"event": "accepted", "user_id": "u", "timestamp": 2**63 - 1,
+              "levels": [["1.00", 5]]}),
+    ("É\x7f", {"event": "rejected", "quantity": 2**64}),
+    (None, {"event": "rejected", "detail": "é"}),
 ])
-def test_encoded_lines_are_the_json_values_in_key_order(value):
-    """orjson or its json fallback (big integers): same values, same order."""
-    output = Output("order-events", "AAPL", value)
+def test_encoded_lines_are_the_json_values_in_key_order(key, value):
+    """orjson or its json fallback (big integers): same values, same order, as one line."""
+    output = Output("order-events", key, encode_json(value))
     line = encode_line(output)
-    assert b"\n" not in line
+    assert line == encode_json(output.to_dict()) + b"\n"
     assert json.loads(line) == output.to_dict()
     assert list(json.loads(line)["value"]) == list(value)
 
