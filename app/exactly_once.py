@@ -96,7 +96,7 @@ from app import settings
 from app.record_batches import BatchRoutes, RecordBatch
 from app.staged_state import EncodedRows, StagedWrites
 from app.transaction_outputs import PartitionMemo, PendingRecords, SentBatch, highest_offsets
-from app.transaction_prelude import register_ahead, touched_partitions
+from app.transaction_prelude import register_ahead
 
 log = logging.getLogger(__name__)
 
@@ -454,15 +454,15 @@ class PartitionTransactions(TransactionManager):
                 asyncio.gather(*(batch.future for batch in sent)),
                 producer.send_offsets_to_transaction(transaction.offsets, self.app.conf.id),
                 *([] if registered is None else [registered]))
-            touched = touched_partitions(producer)
+            last_offsets = highest_offsets(sent, written)
             await producer.commit_transaction()
-            self.staged.apply(transaction.rows, highest_offsets(sent, written))
+            self.staged.apply(transaction.rows, last_offsets)
             self._note_commit(tid, transaction.offsets)
             if start_new_transaction:
                 await producer.begin_transaction()
                 if not self.revoking:  # a revoked partition's producer is about to stop
                     self._registered[tid] = register_ahead(
-                        producer, touched, transaction.offsets, self.app.conf.id)
+                        producer, last_offsets, transaction.offsets, self.app.conf.id)
         finally:
             self._begun.pop(tid).set_result(None)
 

@@ -76,10 +76,6 @@ FINGERPRINTS = {
     # the sender registers partitions, then the group, then commits offsets, then ends.
     "aiokafka.producer.transaction_manager:TransactionManager.maybe_add_partition_to_txn":
         "e0a118be379a7f75",
-    "aiokafka.producer.transaction_manager:TransactionManager.txn_partitions":
-        "25e2e8bb4cd7b5d1",
-    "aiokafka.producer.transaction_manager:TransactionManager.partitions_to_add":
-        "a591d8c59649c8b5",
     "aiokafka.producer.sender:Sender._maybe_do_transactional_request": "71227a8a4d9ca80d",
     # app/exactly_once.py: the fetch wait set on Faust's consumer before it starts (the
     # fetcher leaves out partitions with records not yet taken), the producers' backoff.
