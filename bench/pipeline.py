@@ -76,24 +76,24 @@ ROWS = ("raw", "noop", "noop-batch", "pipeline", "mixed", "latency")
 
 # -- inputs ---------------------------------------------------------------------------------
 
-def encode(messages: Iterator[dict[str, Any]]) -> list[Record]:
-    """Wire records keyed by symbol, as a client produces them."""
-    return [(m["symbol"].encode(), json.dumps(m).encode()) for m in messages]
+def encode(messages: Iterator[dict[str, Any]], prefix: str = "") -> list[Record]:
+    """Wire records keyed by symbol, as a client produces them; `prefix` goes before every
+    order id, to keep ids unique across phases."""
+    return [(m["symbol"].encode(), json.dumps(
+        {**m, "order_id": prefix + m["order_id"]} if isinstance(m.get("order_id"), str) else m
+    ).encode()) for m in messages]
 
 
 def limit_orders(count: int, seed: int, prefix: str = "") -> list[Record]:
     """New limit orders of one symbol; `prefix` keeps ids unique across phases."""
-    orders = moving_mid_limit_orders(count, seed=seed, symbol="AAPL")
-    return encode({**m, "order_id": prefix + m["order_id"]} for m in orders)
+    return encode(moving_mid_limit_orders(count, seed=seed, symbol="AAPL"), prefix)
 
 
 def mixed_orders(count: int, seed: int = 1, symbol: str = "MSFT") -> list[Record]:
     """Every command kind, on a symbol of its own: its ids do not meet another stream's,
     and its events are those of an offline replay starting from an empty book."""
     stream = MixedStream(seed=seed, symbols=(symbol,), users=200, spread=20)
-    prefix = f"{symbol}-"
-    return encode({**m, "order_id": prefix + m["order_id"]} if isinstance(m.get("order_id"), str)
-                  else m for m in stream.messages(count))
+    return encode(stream.messages(count), prefix=f"{symbol}-")
 
 
 def replayed_events(records: list[Record]) -> int:
@@ -103,8 +103,9 @@ def replayed_events(records: list[Record]) -> int:
                for o in engine.process(raw, offset=n, now=wall_clock()))
 
 
-def order_id(value: bytes) -> str | None:
-    return orjson.loads(value).get("order_id")
+def order_id(value: bytes) -> str:
+    """A message's or an event's order id ("" if it has none: it still counts)."""
+    return orjson.loads(value).get("order_id") or ""
 
 
 def accepted_order_id(value: bytes) -> str | None:
@@ -117,11 +118,6 @@ def accepted_order_id(value: bytes) -> str | None:
 
 def any_event(value: bytes) -> str | None:
     return "event"
-
-
-def event_order_id(value: bytes) -> str:
-    """Every order event counts, named by its order id ("" if it has none)."""
-    return orjson.loads(value).get("order_id") or ""
 
 
 async def produce_burst(servers: str, topic: str, records: list[Record]) -> float:
@@ -485,20 +481,21 @@ def latency_rows(bench: Bench, env: dict[str, str], limit: Saturation | None,
                  mixed: Saturation | None, seconds: float) -> list:
     """Each stream offered at the shares of its own saturation; the limit orders' latency
     runs to their `accepted` event, the mixed stream's to each order's first event."""
+    streams = [
+        ("new limit orders", limit, accepted_order_id, len,
+         lambda n, count: limit_orders(count, seed=10 + n, prefix=f"L{n}-")),
+        ("mixed", mixed, order_id, replayed_events,
+         lambda n, count: mixed_orders(count, seed=20 + n, symbol=f"MIXED{n}")),
+    ]
     rows = []
-    if limit is not None:
+    for name, saturation, identify, expected, make in streams:
+        if saturation is None:
+            continue
         for n, share in enumerate(LATENCY_SHARES):
-            rate = share * limit.rate
-            records = limit_orders(max(1, int(rate * seconds)), seed=10 + n, prefix=f"L{n}-")
-            rows.append(("new limit orders", rate, share, latency(
-                bench, env, records, rate, accepted_order_id, len(records))))
-    if mixed is not None:
-        for n, share in enumerate(LATENCY_SHARES):
-            rate = share * mixed.rate
-            records = mixed_orders(max(1, int(rate * seconds)), seed=20 + n,
-                                   symbol=f"MIXED{n}")
-            rows.append(("mixed", rate, share, latency(
-                bench, env, records, rate, event_order_id, replayed_events(records))))
+            rate = share * saturation.rate
+            records = make(n, max(1, int(rate * seconds)))
+            rows.append((name, rate, share, latency(bench, env, records, rate, identify,
+                                                    expected(records))))
     return rows
 
 
