@@ -4,7 +4,7 @@
 over them and the `declare-topics` command), the Cassandra sink, or both (the default).
 """
 
-from app import health, settings  # noqa: F401
+from app import garbage_collection, health, settings  # noqa: F401
 
 if "engine" in settings.WORKER_AGENTS:
     from agents import ingress, matcher  # noqa: F401
