@@ -516,8 +516,9 @@ def main() -> None:
         args.profile.mkdir(parents=True, exist_ok=True)
     records = limit_orders(args.orders, seed=1)
     rows: list[Saturation] = []
-    with tempfile.TemporaryDirectory() as tmp:
-        bench = Bench(Settings(), Path(tmp), faust_env, args.profile)
+    settings = Settings()
+    with tempfile.TemporaryDirectory() as tmp, kafka.new_topics_deleted(settings):
+        bench = Bench(settings, Path(tmp), faust_env, args.profile)
         if "raw" in args.only:
             rows.append(raw_row(bench, records))
         if "noop" in args.only:

@@ -146,4 +146,5 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    with kafka.new_topics_deleted(Settings()):
+        main()

@@ -215,4 +215,5 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    with kafka.new_topics_deleted(Settings()):
+        raise SystemExit(main())

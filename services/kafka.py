@@ -12,7 +12,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
@@ -148,6 +148,42 @@ def create_topics(settings: Settings, names: list[str] | None = None,
     asyncio.run(_create_topics(bootstrap(settings), wanted, settings.topic_partitions, config))
     if names is None:
         declare_app_topics()
+
+
+async def _topic_names(servers: str) -> set[str]:
+    admin = AIOKafkaAdminClient(bootstrap_servers=servers)
+    await admin.start()
+    try:
+        return set(await admin.list_topics())
+    finally:
+        await admin.close()
+
+
+async def _delete_topics(servers: str, names: set[str]) -> None:
+    admin = AIOKafkaAdminClient(bootstrap_servers=servers)
+    await admin.start()
+    try:
+        await admin.delete_topics(sorted(names))
+    finally:
+        await admin.close()
+
+
+@contextlib.contextmanager
+def new_topics_deleted(settings: Settings) -> Iterator[None]:
+    """Delete the topics created while the block runs (a benchmark's, its workers').
+
+    Each run makes fresh topics; kept, thousands of partitions pile up on the local broker,
+    which then starts in a minute instead of seconds and measures slower.
+    """
+    servers = bootstrap(settings)
+    before = asyncio.run(_topic_names(servers))
+    try:
+        yield
+    finally:
+        created = asyncio.run(_topic_names(servers)) - before
+        if created:
+            asyncio.run(_delete_topics(servers, created))
+            log.info("deleted the %d topics of this run", len(created))
 
 
 def declare_app_topics(env: Mapping[str, str] | None = None) -> None:
