@@ -150,7 +150,8 @@ def create_topics(settings: Settings, names: list[str] | None = None,
         declare_app_topics()
 
 
-async def _topic_names(servers: str) -> set[str]:
+async def topic_names(servers: str) -> set[str]:
+    """The names of the broker's topics."""
     admin = AIOKafkaAdminClient(bootstrap_servers=servers)
     await admin.start()
     try:
@@ -176,11 +177,11 @@ def new_topics_deleted(settings: Settings) -> Iterator[None]:
     which then starts in a minute instead of seconds and measures slower.
     """
     servers = bootstrap(settings)
-    before = asyncio.run(_topic_names(servers))
+    before = asyncio.run(topic_names(servers))
     try:
         yield
     finally:
-        created = asyncio.run(_topic_names(servers)) - before
+        created = asyncio.run(topic_names(servers)) - before
         if created:
             asyncio.run(_delete_topics(servers, created))
             log.info("deleted the %d topics of this run", len(created))

@@ -7,7 +7,6 @@ from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
-from aiokafka.admin import AIOKafkaAdminClient
 
 Record = tuple[bytes | None, bytes]
 
@@ -49,11 +48,3 @@ async def send(servers: str, topic: str, records: Iterable[Record]) -> None:
         sent = [await sending.send(topic, value, key=key) for key, value in records]
         await asyncio.gather(*sent)
 
-
-async def topic_names(servers: str) -> set[str]:
-    admin = AIOKafkaAdminClient(bootstrap_servers=servers)
-    await admin.start()
-    try:
-        return set(await admin.list_topics())
-    finally:
-        await admin.close()

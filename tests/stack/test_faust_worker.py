@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.kafka_io import read_all, send, topic_names
+from services import kafka
+from tests.kafka_io import read_all, send
 from tests.stack.worker import Worker
 
 pytestmark = pytest.mark.services
@@ -44,6 +45,6 @@ def test_worker_counts_in_rocksdb_table_and_publishes_read_committed(
 
     assert records == [(b"AAPL", b"1"), (b"AAPL", b"2")]
     changelog = f"{probe_worker['PROBE_APP_ID']}-probe-counts-changelog"
-    assert changelog in asyncio.run(topic_names(kafka_bootstrap))
+    assert changelog in asyncio.run(kafka.topic_names(kafka_bootstrap))
     table_dirs = list(Path(probe_worker["FAUST_DATADIR"]).rglob("probe-counts*.db"))
     assert table_dirs, "the table should live in RocksDB files under the worker's datadir"
