@@ -10,15 +10,15 @@ re-keying Kafka topic between the ingress and matcher agents.
 
 from dataclasses import dataclass, fields
 from functools import cache
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Final
 
-BUY = "buy"
-SELL = "sell"
-LIMIT = "limit"
-MARKET = "market"
-GTC = "GTC"
-IOC = "IOC"
-FOK = "FOK"
+BUY: Final = "buy"
+SELL: Final = "sell"
+LIMIT: Final = "limit"
+MARKET: Final = "market"
+GTC: Final = "GTC"
+IOC: Final = "IOC"
+FOK: Final = "FOK"
 
 ClientTimestamp = str | int | None
 

@@ -19,7 +19,7 @@ which also words the rejection.
 import json
 import re
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, Final
 
 import orjson
 
@@ -55,19 +55,19 @@ from engine.rejections import (
     Rejection,
 )
 
-MAX_QUANTITY = 1_000_000_000
-_ORDER_ID = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
-_SYMBOL = re.compile(r"[A-Z][A-Z0-9.]{0,11}")
+MAX_QUANTITY: Final = 1_000_000_000
+_ORDER_ID: Final = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
+_SYMBOL: Final = re.compile(r"[A-Z][A-Z0-9.]{0,11}")
 # Any Unicode but control characters (category Cc) and lone surrogates (paired ones
 # are single code points once decoded): emoji, no-break spaces and joiners are fine.
-_USER_ID = re.compile(r"[^\x00-\x1f\x7f-\x9f\ud800-\udfff]{1,64}")
-_SURROGATE = re.compile(r"[\ud800-\udfff]")
-_LONGEST_INT_TEXT = 100
-_ACTIONS = {"new": "new", "cancel": "cancel", "amend": "amend"}
-_SIDES = {"buy": BUY, "sell": SELL}
-_TYPES = {"limit": LIMIT, "market": MARKET}
-_TIFS = {"GTC": GTC, "IOC": IOC, "FOK": FOK}
-_DEFAULT_CONFIG = EngineConfig()
+_USER_ID: Final = re.compile(r"[^\x00-\x1f\x7f-\x9f\ud800-\udfff]{1,64}")
+_SURROGATE: Final = re.compile(r"[\ud800-\udfff]")
+_LONGEST_INT_TEXT: Final = 100
+_ACTIONS: Final = {"new": "new", "cancel": "cancel", "amend": "amend"}
+_SIDES: Final = {"buy": BUY, "sell": SELL}
+_TYPES: Final = {"limit": LIMIT, "market": MARKET}
+_TIFS: Final = {"GTC": GTC, "IOC": IOC, "FOK": FOK}
+_DEFAULT_CONFIG: Final = EngineConfig()
 
 Message = dict[str, Any]
 
@@ -117,7 +117,7 @@ def _parse_int(text: str) -> int | Decimal:
     return int(text) if len(text) <= _LONGEST_INT_TEXT else Decimal(text)
 
 
-_UNREPRESENTABLE = Decimal("NaN")
+_UNREPRESENTABLE: Final = Decimal("NaN")
 
 
 def _parse_float(text: str) -> Decimal:
@@ -133,11 +133,11 @@ def _refuse_constant(name: str) -> None:
 
 
 # One decoder for every message: ``json.loads`` with hooks would build a new one each call.
-_DECODER = json.JSONDecoder(parse_float=_parse_float, parse_int=_parse_int,
+_DECODER: Final = json.JSONDecoder(parse_float=_parse_float, parse_int=_parse_int,
                             parse_constant=_refuse_constant)
 
 
-_LEGACY_FIELDS = {"stock_id": "symbol", "order_type": "side"}
+_LEGACY_FIELDS: Final = {"stock_id": "symbol", "order_type": "side"}
 
 
 def _legacy_to_current(message: Message) -> Message:

@@ -1,24 +1,25 @@
 """Rejections: the reason codes, the ``Refused`` check failure and what a refused message held."""
 
 from dataclasses import dataclass
+from typing import Final
 
 from engine.clock import Micros
 from engine.commands import ClientTimestamp
 
-INVALID_JSON = "invalid_json"
-INVALID_FIELD = "invalid_field"
-UNKNOWN_ACTION = "unknown_action"
-BAD_SYMBOL = "bad_symbol"
-BAD_SIDE = "bad_side"
-BAD_TYPE = "bad_type"
-BAD_PRICE = "bad_price"
-OFF_TICK = "off_tick"
-BAD_QUANTITY = "bad_quantity"
-OFF_LOT = "off_lot"
-BAD_TIF = "bad_tif"
-DUPLICATE_ORDER_ID = "duplicate_order_id"
-UNKNOWN_ORDER = "unknown_order"
-NOT_OWNER = "not_owner"
+INVALID_JSON: Final = "invalid_json"
+INVALID_FIELD: Final = "invalid_field"
+UNKNOWN_ACTION: Final = "unknown_action"
+BAD_SYMBOL: Final = "bad_symbol"
+BAD_SIDE: Final = "bad_side"
+BAD_TYPE: Final = "bad_type"
+BAD_PRICE: Final = "bad_price"
+OFF_TICK: Final = "off_tick"
+BAD_QUANTITY: Final = "bad_quantity"
+OFF_LOT: Final = "off_lot"
+BAD_TIF: Final = "bad_tif"
+DUPLICATE_ORDER_ID: Final = "duplicate_order_id"
+UNKNOWN_ORDER: Final = "unknown_order"
+NOT_OWNER: Final = "not_owner"
 
 
 class Refused(ValueError):

@@ -18,7 +18,7 @@ Rejections echo whatever a refused message held, so they are still dicts encoded
 """
 
 import json
-from typing import Any
+from typing import Any, Final
 
 import orjson
 
@@ -30,10 +30,11 @@ from engine.prices import PriceTexts
 from engine.rejections import Rejection
 
 Value = dict[str, Any]
-_CACHED = 1 << 14
-_I64_MIN, _U64_MAX = -(1 << 63), (1 << 64) - 1  # the integers orjson writes
+_CACHED: Final = 1 << 14
+_I64_MIN: Final = -(1 << 63)  # the integers orjson writes: _I64_MIN .. _U64_MAX
+_U64_MAX: Final = (1 << 64) - 1
 
-_FALLBACK = json.JSONEncoder(separators=(",", ":")).encode
+_FALLBACK: Final = json.JSONEncoder(separators=(",", ":")).encode
 
 
 def encode_json(value: Any) -> bytes:
@@ -79,7 +80,7 @@ class PriceJson(dict[int | None, str]):
         return literal
 
 
-TEXTS = JsonTexts()
+TEXTS: Final = JsonTexts()
 
 
 def trade_json(trade: Trade, symbol: str, trade_id: str, prices: PriceJson, ts: str

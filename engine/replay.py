@@ -17,7 +17,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal, InvalidOperation
-from typing import BinaryIO, TextIO, TypeVar
+from typing import BinaryIO, Final, TextIO, TypeVar
 
 from engine.clock import MICROS_PER_SECOND, Micros, parse_iso, wall_clock
 from engine.config import (
@@ -32,7 +32,7 @@ from engine.engine import Engine
 from engine.outputs import ORDER_EVENTS, TOPICS, Output, encode_json
 from engine.render import TEXTS
 
-DEFAULT_START = "2026-01-01T00:00:00Z"
+DEFAULT_START: Final = "2026-01-01T00:00:00Z"
 _T = TypeVar("_T")
 
 
@@ -83,8 +83,8 @@ def replay(lines: Iterable[bytes], engine: Engine, clock: Callable[[int], Micros
     counts.update(tally)
 
 
-_REJECTED = b'{"event":"rejected"'
-_PREFIXES_KEPT = 1 << 12
+_REJECTED: Final = b'{"event":"rejected"'
+_PREFIXES_KEPT: Final = 1 << 12
 
 
 class _LinePrefixes(dict[tuple[str, str | None], bytes | None]):
@@ -106,7 +106,7 @@ class _LinePrefixes(dict[tuple[str, str | None], bytes | None]):
         return prefix
 
 
-_PREFIXES = _LinePrefixes()
+_PREFIXES: Final = _LinePrefixes()
 
 
 def encode_line(output: Output) -> bytes:
