@@ -9,8 +9,7 @@ re-keying Kafka topic between the ingress and matcher agents.
 """
 
 from dataclasses import dataclass, fields
-from functools import cache
-from typing import Any, ClassVar, Final
+from typing import Any, Final
 
 BUY: Final = "buy"
 SELL: Final = "sell"
@@ -27,10 +26,18 @@ ClientTimestamp = str | int | None
 class Command:
     """Base of every command: which order of which user in which symbol."""
 
-    action: ClassVar[str]
     order_id: str
     user_id: str
     symbol: str
+
+    @property
+    def action(self) -> str:
+        """The command's name on the wire: ``new``, ``cancel`` or ``amend``.
+
+        A property of each kind, not a class variable: mypyc's dataclass transform
+        took a class variable's value for a field's default.
+        """
+        raise NotImplementedError
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-able dict, tagged with the action, that ``from_dict`` reads back.
@@ -39,7 +46,7 @@ class Command:
         ``dataclasses.asdict`` (a recursive deep copy, ten times slower).
         """
         return {"action": self.action,
-                **{name: getattr(self, name) for name in _field_names(type(self))}}
+                **{name: getattr(self, name) for name in _FIELD_NAMES[type(self)]}}
 
     @staticmethod
     def from_dict(data: dict[str, Any]) -> "Command":
@@ -53,7 +60,6 @@ class Command:
 class NewOrder(Command):
     """Enter an order. ``price`` is None for market orders."""
 
-    action: ClassVar[str] = "new"
     side: str
     type: str
     tif: str
@@ -61,30 +67,36 @@ class NewOrder(Command):
     quantity: int
     timestamp: ClientTimestamp = None
 
+    @property
+    def action(self) -> str:
+        return "new"
+
 
 @dataclass(slots=True)
 class CancelOrder(Command):
     """Take a resting order off the book."""
 
-    action: ClassVar[str] = "cancel"
     timestamp: ClientTimestamp = None
+
+    @property
+    def action(self) -> str:
+        return "cancel"
 
 
 @dataclass(slots=True)
 class AmendOrder(Command):
     """Change a resting order's open quantity and, optionally, its price."""
 
-    action: ClassVar[str] = "amend"
     quantity: int
     price: int | None = None
     timestamp: ClientTimestamp = None
 
+    @property
+    def action(self) -> str:
+        return "amend"
 
-@cache
-def _field_names(kind: type[Command]) -> tuple[str, ...]:
-    return tuple(field.name for field in fields(kind))
 
-
-_BY_ACTION: dict[str, type[Command]] = {
-    kind.action: kind for kind in (NewOrder, CancelOrder, AmendOrder)
-}
+_BY_ACTION: Final[dict[str, type[Command]]] = {
+    "new": NewOrder, "cancel": CancelOrder, "amend": AmendOrder}
+_FIELD_NAMES: Final = {kind: tuple(field.name for field in fields(kind))
+                       for kind in _BY_ACTION.values()}
