@@ -69,12 +69,11 @@ def replay(lines: Iterable[bytes], engine: Engine, clock: Callable[[int], Micros
     join and one write a block cost less than a concatenation and a write a line. Counts
     are kept in locals and added to ``counts`` once the input is exhausted.
     """
-    process = engine.process
     trades = events = market = rejected = 0
     parts: list[bytes] = []
     offset = -1
     for offset, raw in enumerate(lines):
-        for output in process(raw, offset=offset, now=clock(offset)):
+        for output in engine.process(raw, offset=offset, now=clock(offset)):
             topic = output.topic
             if topic == ORDER_EVENTS:
                 events += 1
