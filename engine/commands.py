@@ -78,12 +78,8 @@ class NewOrder(Command):
                  tif: str, price: int | None, quantity: int,
                  timestamp: ClientTimestamp = None) -> None:
         Command.__init__(self, order_id, user_id, symbol)  # dataclass slots: no super()
-        self.side = side
-        self.type = type
-        self.tif = tif
-        self.price = price
-        self.quantity = quantity
-        self.timestamp = timestamp
+        self.side, self.type, self.tif = side, type, tif
+        self.price, self.quantity, self.timestamp = price, quantity, timestamp
 
     @property
     def action(self) -> str:
@@ -117,9 +113,7 @@ class AmendOrder(Command):
     def __init__(self, order_id: str, user_id: str, symbol: str, quantity: int,
                  price: int | None = None, timestamp: ClientTimestamp = None) -> None:
         Command.__init__(self, order_id, user_id, symbol)  # dataclass slots: no super()
-        self.quantity = quantity
-        self.price = price
-        self.timestamp = timestamp
+        self.quantity, self.price, self.timestamp = quantity, price, timestamp
 
     @property
     def action(self) -> str:
