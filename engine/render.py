@@ -35,12 +35,13 @@ _I64_MIN: Final = -(1 << 63)  # the integers orjson writes: _I64_MIN .. _U64_MAX
 _U64_MAX: Final = (1 << 64) - 1
 
 _FALLBACK: Final = json.JSONEncoder(separators=(",", ":")).encode
+_orjson_dumps: Final = orjson.dumps  # compiled, a C static instead of a module attribute
 
 
 def encode_json(value: Any) -> bytes:
     """Compact UTF-8 JSON, as every output travels (orjson; json for ints beyond 64 bits)."""
     try:
-        return orjson.dumps(value)
+        return _orjson_dumps(value)
     except orjson.JSONEncodeError:  # an integer beyond 64 bits, echoed from a message
         return _FALLBACK(value).encode()
 
@@ -89,7 +90,8 @@ def trade_json(trade: Trade, symbol: str, trade_id: str, prices: PriceJson, ts: 
     buy: Order  # typed for the compiled build: its attributes are then read directly
     sell: Order
     _, seq, price, quantity, buy, sell, aggressor_side = trade
-    return (f'{{"trade_id":{trade_id}{seq}","seq":{seq},"symbol":{symbol},"price":'
+    seq_text = str(seq)  # written twice
+    return (f'{{"trade_id":{trade_id}{seq_text}","seq":{seq_text},"symbol":{symbol},"price":'
             f'{prices[price]},"quantity":{_int_json(quantity)},"buy_order_id":"{buy.order_id}",'
             f'"sell_order_id":"{sell.order_id}","buy_user_id":{TEXTS[buy.user_id]},'
             f'"sell_user_id":{TEXTS[sell.user_id]},"aggressor_side":"{aggressor_side}",'
@@ -147,7 +149,7 @@ def _amended_json(before: tuple[int, int], prices: PriceJson) -> str:
 
 def _client_json(timestamp: str | int) -> str:
     """An echoed client timestamp (a cleaned string or an integer) as JSON."""
-    return orjson.dumps(timestamp).decode() if type(timestamp) is str else str(timestamp)
+    return _orjson_dumps(timestamp).decode() if type(timestamp) is str else str(timestamp)
 
 
 def rejection_value(rejection: Rejection) -> Value:
