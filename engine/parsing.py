@@ -183,7 +183,7 @@ def _command(message: Message, topic: str, partition: int, offset: int,
     order_id = message.get("order_id")
     if order_id is None and action == "new":
         order_id = f"{topic}-{partition}-{offset}"
-    elif not (isinstance(order_id, str) and _ORDER_ID.fullmatch(order_id)):
+    elif not (isinstance(order_id, str) and _valid_order_id(order_id)):
         raise Refused(INVALID_FIELD, "order_id must be 1-64 characters of A-Z a-z 0-9 _ . : -")
     user_id = _user_id(message)
     symbol = _symbol(message)
@@ -208,6 +208,17 @@ def _command(message: Message, topic: str, partition: int, offset: int,
         price = to_ticks(message["price"], spec.tick)
     return NewOrder(order_id, user_id, symbol, side, kind, tif, price, _quantity(message, spec),
                     timestamp)
+
+
+def _valid_order_id(order_id: str) -> bool:
+    """Does ``order_id`` match ``_ORDER_ID``?
+
+    Ids are new with each order, so none is kept; the common all-letters-and-digits id is
+    told by two string methods, a fraction of the regular expression's cost.
+    """
+    if len(order_id) <= 64 and order_id.isascii() and order_id.isalnum():
+        return True
+    return _ORDER_ID.fullmatch(order_id) is not None
 
 
 def _choice(value: object, name: str, choices: dict[str, str], normalise, reason: str) -> str:
