@@ -31,14 +31,16 @@ class Refused(ValueError):
         self.detail = detail
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, init=False)
 class Rejection:
     """A message refused before it changed anything.
 
     The fields hold what could be read of the message (None where nothing
     usable was there), so the ``rejected`` event says as much as possible;
     ``ts`` is the engine time of the rejection. Never changed once made, but
-    not frozen, as commands are not (``engine.commands``): it is per message.
+    not frozen, as commands are not (``engine.commands``): it is per message, and has an
+    ``__init__`` of its own for the same reason as they do (compiled, unlike the
+    decorator's).
     """
 
     reason: str
@@ -51,3 +53,12 @@ class Rejection:
     quantity: int | None = None
     timestamp: ClientTimestamp = None
     ts: Micros = 0
+
+    def __init__(self, reason: str, detail: str, order_id: str | None = None,
+                 user_id: str | None = None, symbol: str | None = None,
+                 side: str | None = None, price: str | None = None,
+                 quantity: int | None = None, timestamp: ClientTimestamp = None,
+                 ts: Micros = 0) -> None:
+        self.reason, self.detail, self.order_id, self.user_id = reason, detail, order_id, user_id
+        self.symbol, self.side, self.price, self.quantity = symbol, side, price, quantity
+        self.timestamp, self.ts = timestamp, ts
