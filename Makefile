@@ -65,9 +65,8 @@ bench: install
 # (pure Python stays the reference). Run anything against it from build/accel (Python puts
 # the working directory first, so engine/ there shadows the checkout's; PYTHONPATH finds the
 # rest): cd build/accel && PYTHONPATH=../.. ../../.venv/bin/python -m bench.core
-# Every engine module but commands.py (mypyc's dataclass transform rejects its ClassVar
-# `action` ahead of the fields) and __init__.py.
-ACCEL_MODULES := $(filter-out engine/commands.py engine/__init__.py,$(wildcard engine/*.py))
+# Every engine module but __init__.py.
+ACCEL_MODULES := $(filter-out engine/__init__.py,$(wildcard engine/*.py))
 accel: install
 	$(BIN)/pip install -q -e '.[test,tools,accel]' --config-settings editable_mode=compat
 	rm -rf build/accel && mkdir -p build/accel && cp -r engine build/accel/

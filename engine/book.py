@@ -14,7 +14,7 @@ apart, and they return the bare event list, with no result object; what
 import hashlib
 import json
 from collections.abc import Iterable
-from typing import Any, NamedTuple
+from typing import Any, Final, NamedTuple
 
 import orjson
 
@@ -65,9 +65,9 @@ from engine.rows import (
 from engine.sides import BookSide
 
 Event = Trade | OrderEvent | Rejection
-DEPTH = 10
-_new_tuple = tuple.__new__
-_NO_IDS: list[str] = []  # shared, never mutated: "no id left the dedup window"
+DEPTH: Final = 10
+_new_tuple: Final = tuple.__new__
+_NO_IDS: Final[list[str]] = []  # shared, never mutated: "no id left the dedup window"
 
 
 class ApplyResult(NamedTuple):

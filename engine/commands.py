@@ -3,34 +3,48 @@
 Prices are integer ticks of the symbol's tick size (checked at ingress).
 Commands are never changed once parsed, but are not frozen dataclasses: those
 set each field through ``object.__setattr__`` and build four times slower,
-and a command is built for every message.
+and a command is built for every message. For the same reason each kind has an
+``__init__`` of its own: the compiled build compiles it, while the one the
+dataclass decorator writes stays interpreted (some 3,000 instructions a command).
 ``to_dict``/``from_dict`` give a JSON-able form so a command can cross the
 re-keying Kafka topic between the ingress and matcher agents.
 """
 
 from dataclasses import dataclass, fields
-from functools import cache
-from typing import Any, ClassVar
+from typing import Any, Final
 
-BUY = "buy"
-SELL = "sell"
-LIMIT = "limit"
-MARKET = "market"
-GTC = "GTC"
-IOC = "IOC"
-FOK = "FOK"
+BUY: Final = "buy"
+SELL: Final = "sell"
+LIMIT: Final = "limit"
+MARKET: Final = "market"
+GTC: Final = "GTC"
+IOC: Final = "IOC"
+FOK: Final = "FOK"
 
 ClientTimestamp = str | int | None
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, init=False)
 class Command:
     """Base of every command: which order of which user in which symbol."""
 
-    action: ClassVar[str]
     order_id: str
     user_id: str
     symbol: str
+
+    def __init__(self, order_id: str, user_id: str, symbol: str) -> None:
+        self.order_id = order_id
+        self.user_id = user_id
+        self.symbol = symbol
+
+    @property
+    def action(self) -> str:
+        """The command's name on the wire: ``new``, ``cancel`` or ``amend``.
+
+        A property of each kind, not a class variable: mypyc's dataclass transform
+        took a class variable's value for a field's default.
+        """
+        raise NotImplementedError
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-able dict, tagged with the action, that ``from_dict`` reads back.
@@ -39,7 +53,7 @@ class Command:
         ``dataclasses.asdict`` (a recursive deep copy, ten times slower).
         """
         return {"action": self.action,
-                **{name: getattr(self, name) for name in _field_names(type(self))}}
+                **{name: getattr(self, name) for name in _FIELD_NAMES[type(self)]}}
 
     @staticmethod
     def from_dict(data: dict[str, Any]) -> "Command":
@@ -49,11 +63,10 @@ class Command:
         return kind(**fields)
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, init=False)
 class NewOrder(Command):
     """Enter an order. ``price`` is None for market orders."""
 
-    action: ClassVar[str] = "new"
     side: str
     type: str
     tif: str
@@ -61,30 +74,53 @@ class NewOrder(Command):
     quantity: int
     timestamp: ClientTimestamp = None
 
+    def __init__(self, order_id: str, user_id: str, symbol: str, side: str, type: str,
+                 tif: str, price: int | None, quantity: int,
+                 timestamp: ClientTimestamp = None) -> None:
+        Command.__init__(self, order_id, user_id, symbol)  # dataclass slots: no super()
+        self.side, self.type, self.tif = side, type, tif
+        self.price, self.quantity, self.timestamp = price, quantity, timestamp
 
-@dataclass(slots=True)
+    @property
+    def action(self) -> str:
+        return "new"
+
+
+@dataclass(slots=True, init=False)
 class CancelOrder(Command):
     """Take a resting order off the book."""
 
-    action: ClassVar[str] = "cancel"
     timestamp: ClientTimestamp = None
 
+    def __init__(self, order_id: str, user_id: str, symbol: str,
+                 timestamp: ClientTimestamp = None) -> None:
+        Command.__init__(self, order_id, user_id, symbol)  # dataclass slots: no super()
+        self.timestamp = timestamp
 
-@dataclass(slots=True)
+    @property
+    def action(self) -> str:
+        return "cancel"
+
+
+@dataclass(slots=True, init=False)
 class AmendOrder(Command):
     """Change a resting order's open quantity and, optionally, its price."""
 
-    action: ClassVar[str] = "amend"
     quantity: int
     price: int | None = None
     timestamp: ClientTimestamp = None
 
+    def __init__(self, order_id: str, user_id: str, symbol: str, quantity: int,
+                 price: int | None = None, timestamp: ClientTimestamp = None) -> None:
+        Command.__init__(self, order_id, user_id, symbol)  # dataclass slots: no super()
+        self.quantity, self.price, self.timestamp = quantity, price, timestamp
 
-@cache
-def _field_names(kind: type[Command]) -> tuple[str, ...]:
-    return tuple(field.name for field in fields(kind))
+    @property
+    def action(self) -> str:
+        return "amend"
 
 
-_BY_ACTION: dict[str, type[Command]] = {
-    kind.action: kind for kind in (NewOrder, CancelOrder, AmendOrder)
-}
+_BY_ACTION: Final[dict[str, type[Command]]] = {
+    "new": NewOrder, "cancel": CancelOrder, "amend": AmendOrder}
+_FIELD_NAMES: Final = {kind: tuple(field.name for field in fields(kind))
+                       for kind in _BY_ACTION.values()}

@@ -2,13 +2,14 @@
 
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Final
 
 from engine.clock import MICROS_PER_SECOND, Micros
 
-DEFAULT_TICK = Decimal("0.01")
-DEFAULT_LOT = 1
-DEFAULT_DEDUP_WINDOW: Micros = 24 * 3600 * MICROS_PER_SECOND
-DEFAULT_DEDUP_IDS = 1_000_000  # per symbol: about 145 MB at most (bench.memory: 144 B an id)
+DEFAULT_TICK: Final = Decimal("0.01")
+DEFAULT_LOT: Final = 1
+DEFAULT_DEDUP_WINDOW: Final[Micros] = 24 * 3600 * MICROS_PER_SECOND
+DEFAULT_DEDUP_IDS: Final = 1_000_000  # per symbol: about 145 MB at most (bench.memory: 144 B an id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,7 +26,7 @@ class SymbolSpec:
             raise ValueError(f"lot size must be a positive integer, got {self.lot!r}")
 
 
-DEFAULT_SPEC = SymbolSpec()
+DEFAULT_SPEC: Final = SymbolSpec()
 
 
 @dataclass(frozen=True, slots=True)

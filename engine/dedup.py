@@ -11,10 +11,11 @@ caller can persist deltas.
 """
 
 from collections import deque
+from typing import Final
 
 from engine.clock import Micros
 
-_NEVER: Micros = 2**63  # later than any engine time
+_NEVER: Final[Micros] = 2**63  # later than any engine time
 
 
 class DedupWindow:

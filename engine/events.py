@@ -17,21 +17,21 @@ loose (``tuple[Any, ...]``): which layout a record has is told by its first
 item at run time, which static typing (and so mypyc) cannot follow.
 """
 
-from typing import Any
+from typing import Any, Final
 
-TRADE = "trade"
-ACCEPTED = "accepted"
-REJECTED = "rejected"
-PARTIALLY_FILLED = "partially_filled"
-FILLED = "filled"
-CANCELLED = "cancelled"
-EXPIRED = "expired"
-AMENDED = "amended"
+TRADE: Final = "trade"
+ACCEPTED: Final = "accepted"
+REJECTED: Final = "rejected"
+PARTIALLY_FILLED: Final = "partially_filled"
+FILLED: Final = "filled"
+CANCELLED: Final = "cancelled"
+EXPIRED: Final = "expired"
+AMENDED: Final = "amended"
 
-IOC_REMAINDER = "ioc_remainder"
-NO_LIQUIDITY = "no_liquidity"
-FOK_UNFILLABLE = "fok_unfillable"
-SELF_TRADE = "self_trade"
+IOC_REMAINDER: Final = "ioc_remainder"
+NO_LIQUIDITY: Final = "no_liquidity"
+FOK_UNFILLABLE: Final = "fok_unfillable"
+SELF_TRADE: Final = "self_trade"
 
 Trade = tuple[Any, ...]
 OrderEvent = tuple[Any, ...]

@@ -10,12 +10,13 @@ dead entries outnumber live ones, so removal by id is O(1) amortised.
 from collections import deque
 from collections.abc import Iterator
 from operator import attrgetter
+from typing import Final
 
 from engine.clock import Micros
 from engine.commands import GTC, ClientTimestamp
 
-_COMPACT_AT = 32
-_REMAINING = attrgetter("remaining")  # true for a live order
+_COMPACT_AT: Final = 32
+_REMAINING: Final = attrgetter("remaining")  # true for a live order
 
 
 class Order:

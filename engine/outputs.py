@@ -1,6 +1,6 @@
 """What the engine publishes: (topic, key, value) triples in publishing order."""
 
-from typing import Any, NamedTuple
+from typing import Any, Final, NamedTuple
 
 from engine.book import ApplyResult, OrderBook
 from engine.clock import Micros, iso_json
@@ -14,10 +14,10 @@ from engine.render import (
     trade_json,
 )
 
-TRADES = "trades"
-ORDER_EVENTS = "order-events"
-MARKET_DATA = "market-data"
-TOPICS = (TRADES, ORDER_EVENTS, MARKET_DATA)
+TRADES: Final = "trades"
+ORDER_EVENTS: Final = "order-events"
+MARKET_DATA: Final = "market-data"
+TOPICS: Final = (TRADES, ORDER_EVENTS, MARKET_DATA)
 
 __all__ = ["MARKET_DATA", "ORDER_EVENTS", "TOPICS", "TRADES", "Output", "encode_json",
            "rejection_output", "result_outputs"]
@@ -44,7 +44,7 @@ class Output(NamedTuple):
         return {"topic": self.topic, "key": self.key, "value": self.value}
 
 
-_new_tuple = tuple.__new__  # builds an Output without the Python-level NamedTuple.__new__
+_new_tuple: Final = tuple.__new__  # builds an Output without the Python-level NamedTuple.__new__
 
 
 def rejection_output(rejection: Rejection) -> Output:

@@ -7,18 +7,19 @@ Nothing here ever touches a float: JSON numbers arrive as ``Decimal`` (see
 import re
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
+from typing import Final
 
 from engine.rejections import BAD_PRICE, OFF_TICK, Refused
 
-MAX_DECIMALS = 8
-MAX_PRICE = Decimal(10) ** 15
-_SMALLEST_STEP = Decimal(1).scaleb(-MAX_DECIMALS)
-_FORMAT_CACHE = 1 << 14
+MAX_DECIMALS: Final = 8
+MAX_PRICE: Final = Decimal(10) ** 15
+_SMALLEST_STEP: Final = Decimal(1).scaleb(-MAX_DECIMALS)
+_FORMAT_CACHE: Final = 1 << 14
 # The longest price text worth caching: 15 integer digits, a point and 8 decimals.
 # Longer texts (padded with zeros) are valid but rare, and would make the cache's
 # memory grow with the messages' size.
-_CACHED_TEXT = 24
-_PRICE_TEXT = re.compile(r"-?[0-9]+(\.[0-9]+)?")
+_CACHED_TEXT: Final = 24
+_PRICE_TEXT: Final = re.compile(r"-?[0-9]+(\.[0-9]+)?")
 
 
 def to_decimal(value: object) -> Decimal:

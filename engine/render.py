@@ -18,7 +18,7 @@ Rejections echo whatever a refused message held, so they are still dicts encoded
 """
 
 import json
-from typing import Any
+from typing import Any, Final
 
 import orjson
 
@@ -30,16 +30,18 @@ from engine.prices import PriceTexts
 from engine.rejections import Rejection
 
 Value = dict[str, Any]
-_CACHED = 1 << 14
-_I64_MIN, _U64_MAX = -(1 << 63), (1 << 64) - 1  # the integers orjson writes
+_CACHED: Final = 1 << 14
+_I64_MIN: Final = -(1 << 63)  # the integers orjson writes: _I64_MIN .. _U64_MAX
+_U64_MAX: Final = (1 << 64) - 1
 
-_FALLBACK = json.JSONEncoder(separators=(",", ":")).encode
+_FALLBACK: Final = json.JSONEncoder(separators=(",", ":")).encode
+_orjson_dumps: Final = orjson.dumps  # compiled, a C static instead of a module attribute
 
 
 def encode_json(value: Any) -> bytes:
     """Compact UTF-8 JSON, as every output travels (orjson; json for ints beyond 64 bits)."""
     try:
-        return orjson.dumps(value)
+        return _orjson_dumps(value)
     except orjson.JSONEncodeError:  # an integer beyond 64 bits, echoed from a message
         return _FALLBACK(value).encode()
 
@@ -79,7 +81,7 @@ class PriceJson(dict[int | None, str]):
         return literal
 
 
-TEXTS = JsonTexts()
+TEXTS: Final = JsonTexts()
 
 
 def trade_json(trade: Trade, symbol: str, trade_id: str, prices: PriceJson, ts: str
@@ -88,8 +90,9 @@ def trade_json(trade: Trade, symbol: str, trade_id: str, prices: PriceJson, ts: 
     buy: Order  # typed for the compiled build: its attributes are then read directly
     sell: Order
     _, seq, price, quantity, buy, sell, aggressor_side = trade
-    return (f'{{"trade_id":{trade_id}{seq}","seq":{seq},"symbol":{symbol},"price":'
-            f'{prices[price]},"quantity":{quantity},"buy_order_id":"{buy.order_id}",'
+    seq_text = str(seq)  # written twice
+    return (f'{{"trade_id":{trade_id}{seq_text}","seq":{seq_text},"symbol":{symbol},"price":'
+            f'{prices[price]},"quantity":{_int_json(quantity)},"buy_order_id":"{buy.order_id}",'
             f'"sell_order_id":"{sell.order_id}","buy_user_id":{TEXTS[buy.user_id]},'
             f'"sell_user_id":{TEXTS[sell.user_id]},"aggressor_side":"{aggressor_side}",'
             f'"ts":{ts}}}').encode()
@@ -112,8 +115,9 @@ def order_event_json(event: OrderEvent, symbol: str, prices: PriceJson, now: Mic
         tif, accepted = accepted
     text = (f'{{"event":"{name}","order_id":"{order.order_id}","user_id":'
             f'{TEXTS[order.user_id]},"symbol":{symbol},"side":"{order.side}","price":'
-            f'{prices[order.price]},"quantity":{event[2]},"filled_quantity":{event[3]},'
-            f'"remaining_quantity":{event[4]},"reason":{TEXTS[event[5]]},"detail":'
+            f'{prices[order.price]},"quantity":{_int_json(event[2])},"filled_quantity":'
+            f'{_int_json(event[3])},"remaining_quantity":{_int_json(event[4])},"reason":'
+            f'{TEXTS[event[5]]},"detail":'
             f'{TEXTS[event[6]]},"timestamp":'
             f'{"null" if timestamp is None else _client_json(timestamp)},"ts":{ts},"tif":'
             f'"{tif}","priority_seq":'
@@ -123,6 +127,14 @@ def order_event_json(event: OrderEvent, symbol: str, prices: PriceJson, now: Mic
     if type(timestamp) is int and not _I64_MIN <= timestamp <= _U64_MAX:
         return encode_json(decode_json(text))
     return text.encode()
+
+
+_SMALL_INTS: Final = tuple(str(n) for n in range(1 << 10))
+
+
+def _int_json(number: int) -> str:
+    """A quantity's text: most are small, and a table lookup costs less than ``str``."""
+    return _SMALL_INTS[number] if 0 <= number < 1 << 10 else str(number)
 
 
 def _accepted_json(accepted: Micros | None) -> str:
@@ -137,7 +149,7 @@ def _amended_json(before: tuple[int, int], prices: PriceJson) -> str:
 
 def _client_json(timestamp: str | int) -> str:
     """An echoed client timestamp (a cleaned string or an integer) as JSON."""
-    return orjson.dumps(timestamp).decode() if type(timestamp) is str else str(timestamp)
+    return _orjson_dumps(timestamp).decode() if type(timestamp) is str else str(timestamp)
 
 
 def rejection_value(rejection: Rejection) -> Value:

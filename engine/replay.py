@@ -17,7 +17,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal, InvalidOperation
-from typing import BinaryIO, TextIO, TypeVar
+from typing import BinaryIO, Final, TextIO, TypeVar
 
 from engine.clock import MICROS_PER_SECOND, Micros, parse_iso, wall_clock
 from engine.config import (
@@ -29,10 +29,10 @@ from engine.config import (
     SymbolSpec,
 )
 from engine.engine import Engine
-from engine.outputs import ORDER_EVENTS, TOPICS, Output, encode_json
+from engine.outputs import MARKET_DATA, ORDER_EVENTS, TOPICS, TRADES, Output, encode_json
 from engine.render import TEXTS
 
-DEFAULT_START = "2026-01-01T00:00:00Z"
+DEFAULT_START: Final = "2026-01-01T00:00:00Z"
 _T = TypeVar("_T")
 
 
@@ -63,28 +63,40 @@ def main(argv: list[str] | None = None) -> int:
 
 def replay(lines: Iterable[bytes], engine: Engine, clock: Callable[[int], Micros],
            topics: set[str], counts: Counter[str]) -> Iterator[bytes]:
-    """JSON lines (each ending in a newline) of every published message for each input line.
+    """JSON lines (each ending in a newline) of every published message, in blocks.
 
-    Counts go to a plain dict (``Counter`` item updates are slower) and are
-    added to ``counts`` once the input is exhausted.
+    Each item holds the lines of several input messages joined (``_BLOCK_PARTS``): one
+    join and one write a block cost less than a concatenation and a write a line. Counts
+    are kept in locals and added to ``counts`` once the input is exhausted.
     """
-    tally = dict.fromkeys((*TOPICS, "messages", "rejected"), 0)
-    process = engine.process
+    trades = events = market = rejected = 0
+    parts: list[bytes] = []
     offset = -1
     for offset, raw in enumerate(lines):
-        for output in process(raw, offset=offset, now=clock(offset)):
+        for output in engine.process(raw, offset=offset, now=clock(offset)):
             topic = output.topic
-            tally[topic] += 1
-            if topic == ORDER_EVENTS and output.json.startswith(_REJECTED):
-                tally["rejected"] += 1
+            if topic == ORDER_EVENTS:
+                events += 1
+                rejected += output.json.startswith(_REJECTED)
+            elif topic == TRADES:
+                trades += 1
+            else:
+                market += 1
             if topic in topics:
-                yield encode_line(output)
-    tally["messages"] = offset + 1
-    counts.update(tally)
+                parts += line_parts(output)
+        if len(parts) >= _BLOCK_PARTS:
+            yield b"".join(parts)
+            parts = []
+    if parts:
+        yield b"".join(parts)
+    counts.update({TRADES: trades, ORDER_EVENTS: events, MARKET_DATA: market,
+                   "messages": offset + 1, "rejected": rejected})
 
 
-_REJECTED = b'{"event":"rejected"'
-_PREFIXES_KEPT = 1 << 12
+_REJECTED: Final = b'{"event":"rejected"'
+_BLOCK_PARTS: Final = 1 << 12
+_PREFIXES_KEPT: Final = 1 << 12
+_LINE_END: Final = b"}\n"
 
 
 class _LinePrefixes(dict[tuple[str, str | None], bytes | None]):
@@ -106,7 +118,15 @@ class _LinePrefixes(dict[tuple[str, str | None], bytes | None]):
         return prefix
 
 
-_PREFIXES = _LinePrefixes()
+_PREFIXES: Final = _LinePrefixes()
+
+
+def line_parts(output: Output) -> tuple[bytes, ...]:
+    """The pieces of ``encode_line(output)``, for a caller that joins many lines at once."""
+    prefix = _PREFIXES[output.topic, output.key]
+    if prefix is None:
+        return encode_json(output.to_dict()), b"\n"
+    return prefix, output.json, _LINE_END
 
 
 def encode_line(output: Output) -> bytes:
@@ -115,10 +135,7 @@ def encode_line(output: Output) -> bytes:
     The value is already JSON, so it is wrapped in its topic's and key's prefix; with a
     key that is not printable ASCII the whole line is encoded again.
     """
-    prefix = _PREFIXES[output.topic, output.key]
-    if prefix is None:
-        return encode_json(output.to_dict()) + b"\n"
-    return prefix + output.json + b"}\n"
+    return b"".join(line_parts(output))
 
 
 def _lines(source: BinaryIO, size: int = 1 << 20) -> Iterator[bytes]:

@@ -137,5 +137,7 @@ messages = st.one_of(
 @given(st.lists(messages, max_size=12))
 def test_every_replayed_line_is_strict_utf8_json(lines):
     """Whatever comes in, each output line decodes with a strict parser (orjson)."""
-    for line in replay(lines, Engine(), lambda offset: offset, set(TOPICS), Counter()):
-        assert set(orjson.loads(line)) == {"topic", "key", "value"}
+    for block in replay(lines, Engine(), lambda offset: offset, set(TOPICS), Counter()):
+        assert block.endswith(b"\n")
+        for line in block.split(b"\n")[:-1]:
+            assert set(orjson.loads(line)) == {"topic", "key", "value"}
