@@ -12,7 +12,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import AsyncIterator, Iterator, Mapping
 from pathlib import Path
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
@@ -122,19 +122,26 @@ def is_ready(settings: Settings) -> bool:
     return True
 
 
-async def _create_topics(servers: str, names: list[str], partitions: int,
-                         config: Mapping[str, str] | None = None) -> None:
+@contextlib.asynccontextmanager
+async def admin_client(servers: str) -> AsyncIterator[AIOKafkaAdminClient]:
+    """A started admin client, closed when the block ends."""
     admin = AIOKafkaAdminClient(bootstrap_servers=servers)
     await admin.start()
     try:
+        yield admin
+    finally:
+        await admin.close()
+
+
+async def _create_topics(servers: str, names: list[str], partitions: int,
+                         config: Mapping[str, str] | None = None) -> None:
+    async with admin_client(servers) as admin:
         existing = set(await admin.list_topics())
         missing = [NewTopic(name, partitions, 1, topic_configs=dict(config or {}))
                    for name in names if name not in existing]
         if missing:
             with contextlib.suppress(TopicAlreadyExistsError):  # another process raced us
                 await admin.create_topics(missing)
-    finally:
-        await admin.close()
 
 
 def create_topics(settings: Settings, names: list[str] | None = None,
@@ -152,21 +159,13 @@ def create_topics(settings: Settings, names: list[str] | None = None,
 
 async def topic_names(servers: str) -> set[str]:
     """The names of the broker's topics."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=servers)
-    await admin.start()
-    try:
+    async with admin_client(servers) as admin:
         return set(await admin.list_topics())
-    finally:
-        await admin.close()
 
 
 async def _delete_topics(servers: str, names: set[str]) -> None:
-    admin = AIOKafkaAdminClient(bootstrap_servers=servers)
-    await admin.start()
-    try:
+    async with admin_client(servers) as admin:
         await admin.delete_topics(sorted(names))
-    finally:
-        await admin.close()
 
 
 @contextlib.contextmanager
