@@ -7,6 +7,7 @@ from engine.clock import Micros, iso_json
 from engine.events import TRADE
 from engine.rejections import Rejection
 from engine.render import (
+    book_rejection_json,
     decode_json,
     encode_json,
     order_event_json,
@@ -59,7 +60,8 @@ def result_outputs(book: OrderBook, result: ApplyResult, now: Micros) -> list[Ou
     outputs = []
     for event in result.events:
         if isinstance(event, Rejection):
-            outputs.append(rejection_output(event))
+            outputs.append(_new_tuple(Output, (ORDER_EVENTS, symbol, book_rejection_json(
+                event, symbol_json, now, ts))))
         elif event[0] == TRADE:
             outputs.append(_new_tuple(Output, (TRADES, symbol, trade_json(
                 event, symbol_json, book.trade_id_json, prices, ts))))

@@ -13,8 +13,10 @@ spaces, non-ASCII as UTF-8):
 - a client timestamp beyond 64 bits, which orjson cannot write, sends the whole message
   through ``encode_json``'s fallback, as encoding the dict would have.
 
-Rejections echo whatever a refused message held, so they are still dicts encoded by
-``encode_json``: they are a minority of messages and any escaping rule applies there.
+The rejections of malformed messages echo whatever the message held, so they are still
+dicts encoded by ``encode_json``, where any escaping rule applies; the book's own
+rejections (duplicate, unknown order, not owner) hold checked fields and are rendered
+like order events.
 """
 
 import json
@@ -124,6 +126,38 @@ def order_event_json(event: OrderEvent, symbol: str, prices: PriceJson, now: Mic
             f'{order.arrival},"accepted_ts":'
             f'{ts if accepted == now else _accepted_json(accepted)}'
             f'{"}" if name != AMENDED else _amended_json(event[7], prices)}')
+    return _encoded(text, timestamp)
+
+
+def book_rejection_json(rejection: Rejection, symbol: str, now: Micros, ts: str) -> bytes:
+    """The ``rejected`` event of a command the book refused (duplicate, unknown, not owner).
+
+    Every field the book fills is its own or passed validation, so only the user id and
+    the client timestamp need escaping, as in ``order_event_json``; the bytes are those of
+    ``encode_json(rejection_value(rejection))``. ``symbol`` and ``ts`` (``now``) are JSON.
+    """
+    side, price, quantity, timestamp = (rejection.side, rejection.price, rejection.quantity,
+                                        rejection.timestamp)
+    text = (f'{{"event":"rejected","order_id":"{rejection.order_id}","user_id":'
+            f'{TEXTS[rejection.user_id]},"symbol":{symbol},"side":'
+            f'{"null" if side is None else _quoted(side)},"price":'
+            f'{"null" if price is None else _quoted(price)},"quantity":'
+            f'{"null" if quantity is None else _int_json(quantity)},"filled_quantity":0,'
+            f'"remaining_quantity":0,"reason":"{rejection.reason}","detail":'
+            f'"{rejection.detail}","timestamp":'
+            f'{"null" if timestamp is None else _client_json(timestamp)},"ts":'
+            f'{ts if rejection.ts == now else iso_json(rejection.ts)},"tif":null,'
+            f'"priority_seq":null,"accepted_ts":null}}')
+    return _encoded(text, timestamp)
+
+
+def _quoted(text: str) -> str:
+    return f'"{text}"'
+
+
+def _encoded(text: str, timestamp: object) -> bytes:
+    """``text`` as bytes, or as ``encode_json`` gives it when it echoes an integer
+    ``timestamp`` beyond 64 bits (which orjson cannot write: encoding the dict falls back)."""
     if type(timestamp) is int and not _I64_MIN <= timestamp <= _U64_MAX:
         return encode_json(decode_json(text))
     return text.encode()

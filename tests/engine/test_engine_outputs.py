@@ -7,9 +7,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 from order_streams import MixedStream
 
-from engine import Engine
+from engine import Engine, OrderBook, Rejection
 from engine.book import DEPTH
+from engine.clock import iso_json
 from engine.outputs import MARKET_DATA, encode_json
+from engine.render import book_rejection_json, rejection_value
 from engine.replay import encode_line
 
 # Any text, lone surrogates included (json.dumps escapes them; the decoder reads them back).
@@ -39,6 +41,28 @@ def test_each_output_is_its_dict_encoded(lines):
         for output in engine.process(raw, offset=offset, now=NOW + offset):
             assert output.json == encode_json(output.value)
             assert encode_line(output) == encode_json(output.to_dict()) + b"\n"
+
+
+def _encodable(value: object) -> bool:
+    """No lone surrogate: validation lets none through to the book."""
+    return not isinstance(value, str) or not any("\ud800" <= c <= "\udfff" for c in value)
+
+
+@property_settings(200)
+@given(users.filter(_encodable), st.none() | any_text.filter(_encodable) | st.integers(),
+       st.integers(1, 10**9),
+       st.sampled_from(("buy", "sell")))
+def test_book_rejections_are_their_dicts_encoded(user, timestamp, quantity, side):
+    """The book's rejections, rendered without a dict, match ``rejection_value`` encoded."""
+    book = OrderBook("AAPL")
+    book.new("o1", user, side, "limit", "GTC", 100, 5, timestamp, NOW)
+    events = [*book.new("o1", user, side, "limit", "GTC", 101, quantity, timestamp, NOW + 1),
+              *book.cancel("o2", user, timestamp, NOW + 2),
+              *book.amend("o1", f"{user}x", quantity, None, timestamp, NOW + 3)]
+    assert [type(event) for event in events] == [Rejection] * 3
+    for event in events:
+        assert book_rejection_json(event, book.symbol_json, NOW, iso_json(NOW)) == \
+            encode_json(rejection_value(event))
 
 
 def test_market_data_shows_the_book_as_it_is_after_every_command():
