@@ -44,23 +44,49 @@ class _SecondTexts(dict[int, str]):
         return text
 
 
+class _LastMilli:
+    """The millisecond rendered last and its text (``_SecondTexts``' and three digits).
+
+    A command's outputs share one time and commands come many to a millisecond, so a
+    comparison of two attributes replaces most lookups.
+    """
+
+    __slots__ = ("milli", "text")
+
+    def __init__(self) -> None:
+        self.milli = -1 << 64  # no engine time's millisecond
+        self.text = ""
+
+
 _SECONDS_KEPT: Final = 4096
 _SECOND_TEXTS: Final = _SecondTexts()
+_LAST_MILLI: Final = _LastMilli()
 _DIGITS: Final = tuple(f"{n:03d}" for n in range(1000))  # three digits of the microseconds each
+
+
+def _milli_text(milli: int) -> str:
+    """``YYYY-MM-DDTHH:MM:SS.mmm`` of the millisecond ``milli`` since the epoch."""
+    last = _LAST_MILLI
+    if milli != last.milli:
+        second = milli // 1000
+        last.text = f"{_SECOND_TEXTS[second]}{_DIGITS[milli % 1000]}"
+        last.milli = milli
+    return last.text
 
 
 def format_iso(micros: Micros) -> str:
     """Render engine time as ISO-8601 UTC with microseconds and a ``Z``.
 
     Every output carries a time, mostly a new one, so this is on the edge's hot path:
-    ``strftime`` runs once per second (its text is kept) and the microseconds are two
-    lookups of three digits (formatting them costs several times more).
+    ``strftime`` runs once per second (its text is kept), the milliseconds' digits once
+    per millisecond, and the microseconds' are a lookup of three digits (formatting them
+    costs several times more).
     """
-    second, fraction = micros // MICROS_PER_SECOND, micros % MICROS_PER_SECOND
-    return f"{_SECOND_TEXTS[second]}{_DIGITS[fraction // 1000]}{_DIGITS[fraction % 1000]}Z"
+    milli = micros // 1000
+    return f"{_milli_text(milli)}{_DIGITS[micros % 1000]}Z"
 
 
 def iso_json(micros: Micros) -> str:
     """``format_iso`` as a JSON string literal: the same text, quoted."""
-    second, fraction = micros // MICROS_PER_SECOND, micros % MICROS_PER_SECOND
-    return f'"{_SECOND_TEXTS[second]}{_DIGITS[fraction // 1000]}{_DIGITS[fraction % 1000]}Z"'
+    milli = micros // 1000
+    return f'"{_milli_text(milli)}{_DIGITS[micros % 1000]}Z"'
