@@ -16,8 +16,6 @@ import json
 from collections.abc import Iterable
 from typing import Any, Final, NamedTuple
 
-import orjson
-
 from engine.clock import Micros, iso_json
 from engine.commands import (
     BUY,
@@ -51,7 +49,7 @@ from engine.events import (
 from engine.orders import Order
 from engine.prices import PriceTexts
 from engine.rejections import DUPLICATE_ORDER_ID, NOT_OWNER, UNKNOWN_ORDER, Rejection
-from engine.render import PriceJson, decode_json, depth_json, last_trade_json
+from engine.render import SymbolJson, decode_json, depth_json, last_trade_json
 from engine.rows import (
     BookRows,
     LastTrade,
@@ -111,9 +109,7 @@ class OrderBook:
         self.symbol = symbol
         self.price_texts = PriceTexts(spec.tick)
         self.format_price = self.price_texts.__getitem__
-        self.price_json = PriceJson(self.price_texts)
-        self.symbol_json = orjson.dumps(symbol).decode()
-        self.trade_id_json = f"{self.symbol_json[:-1]}-"  # a trade id's JSON, but its number
+        self.symbol_json = SymbolJson(symbol, self.price_texts)
         self.bids = BookSide(is_bid=True)
         self.asks = BookSide(is_bid=False)
         self.orders: dict[str, Order] = {}
@@ -401,9 +397,9 @@ class OrderBook:
         asks, best_ask = self._depth_json(self.asks)
         seq, last = self._last_trade_json
         if seq != self.trade_seq:  # the last trade changes with trade_seq only
-            last = last_trade_json(self.last_trade, self.trade_id_json, self.price_json)
+            last = last_trade_json(self.last_trade, self.symbol_json)
             self._last_trade_json = (self.trade_seq, last)
-        return (f'{{"symbol":{self.symbol_json},"seq":{self.book_seq},"trade_seq":'
+        return (f'{{"symbol":{self.symbol_json.name},"seq":{self.book_seq},"trade_seq":'
                 f'{self.trade_seq},"best_bid":{best_bid},"best_ask":{best_ask},"bids":{bids},'
                 f'"asks":{asks},"last_trade":{last},"ts":{ts}}}').encode()
 
@@ -422,7 +418,7 @@ class OrderBook:
         seq = self.book_seq
         if side.depth_seq != seq:
             if side.depth_seq != seq - 1 or self._changed_top(side):
-                side.depth_json = depth_json(side.top(DEPTH), self.price_json)
+                side.depth_json = depth_json(side.top(DEPTH), self.symbol_json)
             side.depth_seq = seq
         return side.depth_json
 

@@ -1,6 +1,7 @@
 """What the engine publishes: (topic, key, value) triples in publishing order."""
 
-from typing import Any, Final, NamedTuple
+from dataclasses import dataclass
+from typing import Any, Final
 
 from engine.book import ApplyResult, OrderBook
 from engine.clock import Micros, iso_json
@@ -24,15 +25,22 @@ __all__ = ["MARKET_DATA", "ORDER_EVENTS", "TOPICS", "TRADES", "Output", "encode_
            "rejection_output", "result_outputs"]
 
 
-class Output(NamedTuple):
+@dataclass(slots=True, init=False)
+class Output:
     """One message to publish; ``key`` is the symbol (None if none could be read).
 
-    ``json`` is the value exactly as it is published: compact UTF-8 JSON.
+    ``json`` is the value exactly as it is published: compact UTF-8 JSON. A class with
+    an ``__init__`` of its own rather than a named tuple: compiled, it is built and
+    freed natively (a tuple subclass goes through ``tuple.__new__``, several times the
+    cost, and an output is made for every message).
     """
 
     topic: str
     key: str | None
     json: bytes
+
+    def __init__(self, topic: str, key: str | None, json: bytes) -> None:
+        self.topic, self.key, self.json = topic, key, json
 
     @property
     def value(self) -> dict[str, Any]:
@@ -45,29 +53,22 @@ class Output(NamedTuple):
         return {"topic": self.topic, "key": self.key, "value": self.value}
 
 
-_new_tuple: Final = tuple.__new__  # builds an Output without the Python-level NamedTuple.__new__
-
-
 def rejection_output(rejection: Rejection) -> Output:
     """The ``rejected`` order event of a refused message."""
-    return _new_tuple(Output, (ORDER_EVENTS, rejection.symbol,
-                               encode_json(rejection_value(rejection))))
+    return Output(ORDER_EVENTS, rejection.symbol, encode_json(rejection_value(rejection)))
 
 
 def result_outputs(book: OrderBook, result: ApplyResult, now: Micros) -> list[Output]:
     """Render a command's events, then a market-data snapshot if the book changed."""
-    symbol, symbol_json, prices, ts = book.symbol, book.symbol_json, book.price_json, iso_json(now)
+    symbol, texts, ts = book.symbol, book.symbol_json, iso_json(now)
     outputs = []
     for event in result.events:
         if isinstance(event, Rejection):
-            outputs.append(_new_tuple(Output, (ORDER_EVENTS, symbol, book_rejection_json(
-                event, symbol_json, now, ts))))
+            outputs.append(Output(ORDER_EVENTS, symbol, book_rejection_json(event, texts, now, ts)))
         elif event[0] == TRADE:
-            outputs.append(_new_tuple(Output, (TRADES, symbol, trade_json(
-                event, symbol_json, book.trade_id_json, prices, ts))))
+            outputs.append(Output(TRADES, symbol, trade_json(event, texts, ts)))
         else:
-            outputs.append(_new_tuple(Output, (ORDER_EVENTS, symbol, order_event_json(
-                event, symbol_json, prices, now, ts))))
+            outputs.append(Output(ORDER_EVENTS, symbol, order_event_json(event, texts, now, ts)))
     if result.changed:
-        outputs.append(_new_tuple(Output, (MARKET_DATA, symbol, book.market_data_json(ts))))
+        outputs.append(Output(MARKET_DATA, symbol, book.market_data_json(ts)))
     return outputs

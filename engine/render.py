@@ -25,7 +25,7 @@ from typing import Any, Final
 import orjson
 
 from engine.clock import Micros, format_iso, iso_json
-from engine.commands import GTC
+from engine.commands import BUY, FOK, GTC, IOC, SELL
 from engine.events import AMENDED, REJECTED, OrderEvent, Trade
 from engine.orders import Level, Order
 from engine.prices import PriceTexts
@@ -53,93 +53,123 @@ def decode_json(data: bytes | str) -> Any:
     return json.loads(data)
 
 
-class JsonTexts(dict[str | None, str]):
-    """Text -> its JSON string literal, as orjson writes it; None -> ``null``.
+_TEXTS: Final[dict[str | None, str]] = {}
 
-    For the texts that repeat (user ids, reason codes, details); emptied when it
-    reaches ``_CACHED`` texts, so it stays bounded.
+
+def json_text(text: str | None) -> str:
+    """``text``'s JSON string literal, as orjson writes it; None -> ``null``.
+
+    Kept for the texts that repeat (user ids, reason codes, details) in a plain dict,
+    emptied when it reaches ``_CACHED`` texts: compiled, a lookup in a dict subclass with
+    ``__missing__`` costs twice as much.
+    """
+    literal = _TEXTS.get(text)
+    if literal is None:
+        if len(_TEXTS) >= _CACHED:
+            _TEXTS.clear()
+        literal = _TEXTS[text] = "null" if text is None else _orjson_dumps(text).decode()
+    return literal
+
+
+class SymbolJson:
+    """A symbol's texts as its outputs write them, made once per book.
+
+    ``name`` is the symbol's JSON string, ``trade_id`` a trade id's JSON up to its
+    number; the ``*_price`` texts run from a comma to ``"price":`` so that an order event
+    or a trade joins one piece for several fields. Prices' JSON strings (``"189.25"``)
+    are kept per tick count, bounded like ``json_text``'s.
     """
 
-    def __missing__(self, text: str | None) -> str:
-        if len(self) >= _CACHED:
-            self.clear()
-        literal = self[text] = "null" if text is None else orjson.dumps(text).decode()
-        return literal
+    __slots__ = ("buy_price", "literals", "name", "sell_price", "texts", "trade_id",
+                 "trade_price")
 
-
-class PriceJson(dict[int | None, str]):
-    """Ticks -> the price as a JSON string literal (``"189.25"``); None -> ``null``."""
-
-    __slots__ = ("texts",)
-
-    def __init__(self, texts: PriceTexts) -> None:
-        super().__init__()
+    def __init__(self, symbol: str, texts: PriceTexts) -> None:
+        self.name = name = _orjson_dumps(symbol).decode()
+        self.trade_id = f"{name[:-1]}-"
+        self.buy_price = f',"symbol":{name},"side":"{BUY}","price":'
+        self.sell_price = f',"symbol":{name},"side":"{SELL}","price":'
+        self.trade_price = f',"symbol":{name},"price":'
         self.texts = texts
+        self.literals: dict[int, str] = {}
 
-    def __missing__(self, ticks: int | None) -> str:
-        if len(self) >= _CACHED:
-            self.clear()
-        literal = self[ticks] = "null" if ticks is None else f'"{self.texts[ticks]}"'
+    def price(self, ticks: int | None) -> str:
+        """The price of ``ticks`` as a JSON string; None -> ``null``."""
+        if ticks is None:
+            return "null"
+        literal = self.literals.get(ticks)
+        if literal is None:
+            if len(self.literals) >= _CACHED:
+                self.literals.clear()
+            literal = self.literals[ticks] = f'"{self.texts[ticks]}"'
         return literal
 
 
-TEXTS: Final = JsonTexts()
-
-
-def trade_json(trade: Trade, symbol: str, trade_id: str, prices: PriceJson, ts: str
-               ) -> bytes:
-    """A ``trades`` message; ``trade_id`` is the id's JSON text up to the sequence number."""
+def trade_json(trade: Trade, symbol: SymbolJson, ts: str) -> bytes:
+    """A ``trades`` message (``ts`` is the time's JSON)."""
     buy: Order  # typed for the compiled build: its attributes are then read directly
     sell: Order
     _, seq, price, quantity, buy, sell, aggressor_side = trade
     seq_text = str(seq)  # written twice
-    return (f'{{"trade_id":{trade_id}{seq_text}","seq":{seq_text},"symbol":{symbol},"price":'
-            f'{prices[price]},"quantity":{_int_json(quantity)},"buy_order_id":"{buy.order_id}",'
-            f'"sell_order_id":"{sell.order_id}","buy_user_id":{TEXTS[buy.user_id]},'
-            f'"sell_user_id":{TEXTS[sell.user_id]},"aggressor_side":"{aggressor_side}",'
-            f'"ts":{ts}}}').encode()
+    return (f'{{"trade_id":{symbol.trade_id}{seq_text}","seq":{seq_text}{symbol.trade_price}'
+            f'{symbol.price(price)},"quantity":{_int_json(quantity)},"buy_order_id":"'
+            f'{buy.order_id}","sell_order_id":"{sell.order_id}","buy_user_id":'
+            f'{json_text(buy.user_id)},"sell_user_id":{json_text(sell.user_id)}'
+            f'{_BUY_AGGRESSOR if aggressor_side == BUY else _SELL_AGGRESSOR}{ts}}}').encode()
 
 
-def order_event_json(event: OrderEvent, symbol: str, prices: PriceJson, now: Micros, ts: str
-                     ) -> bytes:
+_BUY_AGGRESSOR: Final = f',"aggressor_side":"{BUY}","ts":'
+_SELL_AGGRESSOR: Final = f',"aggressor_side":"{SELL}","ts":'
+
+
+def order_event_json(event: OrderEvent, symbol: SymbolJson, now: Micros, ts: str) -> bytes:
     """An ``order-events`` message for an order the book knows.
 
     Beyond the contract's fields it carries what the Cassandra records need and only the
     book knows: the order's ``tif``, its time-priority stamp ``priority_seq``, when it was
     accepted, and for ``amended`` the price and stamp it had before (its old book key).
-    ``symbol`` and ``ts`` (``now``) are JSON texts.
+    ``ts`` is ``now``'s JSON. Most events have no reason and a GTC order: their pieces
+    are constants.
     """
     order: Order = event[1]  # typed for the compiled build, as in ``trade_json``
-    name = event[0]
+    name, reason, detail = event[0], event[5], event[6]
     timestamp, accepted = order.timestamp, order.accepted
-    tif = GTC
+    tif = _GTC_SEQ
     if isinstance(accepted, tuple):  # an IOC or FOK order (``Order.accepted``)
-        tif, accepted = accepted
+        tif, accepted = _TIF_SEQ[accepted[0]], accepted[1]
     text = (f'{{"event":"{name}","order_id":"{order.order_id}","user_id":'
-            f'{TEXTS[order.user_id]},"symbol":{symbol},"side":"{order.side}","price":'
-            f'{prices[order.price]},"quantity":{_int_json(event[2])},"filled_quantity":'
-            f'{_int_json(event[3])},"remaining_quantity":{_int_json(event[4])},"reason":'
-            f'{TEXTS[event[5]]},"detail":'
-            f'{TEXTS[event[6]]},"timestamp":'
-            f'{"null" if timestamp is None else _client_json(timestamp)},"ts":{ts},"tif":'
-            f'"{tif}","priority_seq":'
+            f'{json_text(order.user_id)}'
+            f'{symbol.buy_price if order.side == BUY else symbol.sell_price}'
+            f'{symbol.price(order.price)},"quantity":{_int_json(event[2])},"filled_quantity":'
+            f'{_int_json(event[3])},"remaining_quantity":{_int_json(event[4])}'
+            f'{_NO_REASON if reason is None and not detail else _reason_json(reason, detail)}'
+            f'{"null" if timestamp is None else _client_json(timestamp)},"ts":{ts}{tif}'
             f'{order.arrival},"accepted_ts":'
             f'{ts if accepted == now else _accepted_json(accepted)}'
-            f'{"}" if name != AMENDED else _amended_json(event[7], prices)}')
+            f'{"}" if name != AMENDED else _amended_json(event[7], symbol)}')
     return _encoded(text, timestamp)
 
 
-def book_rejection_json(rejection: Rejection, symbol: str, now: Micros, ts: str) -> bytes:
+_NO_REASON: Final = ',"reason":null,"detail":"","timestamp":'
+_TIF_SEQ: Final = {tif: f',"tif":"{tif}","priority_seq":' for tif in (GTC, IOC, FOK)}
+_GTC_SEQ: Final = _TIF_SEQ[GTC]
+
+
+def _reason_json(reason: str | None, detail: str) -> str:
+    return f',"reason":{json_text(reason)},"detail":{json_text(detail)},"timestamp":'
+
+
+def book_rejection_json(rejection: Rejection, symbol: SymbolJson, now: Micros, ts: str
+                        ) -> bytes:
     """The ``rejected`` event of a command the book refused (duplicate, unknown, not owner).
 
     Every field the book fills is its own or passed validation, so only the user id and
     the client timestamp need escaping, as in ``order_event_json``; the bytes are those of
-    ``encode_json(rejection_value(rejection))``. ``symbol`` and ``ts`` (``now``) are JSON.
+    ``encode_json(rejection_value(rejection))``; ``ts`` is ``now``'s JSON.
     """
     side, price, quantity, timestamp = (rejection.side, rejection.price, rejection.quantity,
                                         rejection.timestamp)
     text = (f'{{"event":"rejected","order_id":"{rejection.order_id}","user_id":'
-            f'{TEXTS[rejection.user_id]},"symbol":{symbol},"side":'
+            f'{json_text(rejection.user_id)},"symbol":{symbol.name},"side":'
             f'{"null" if side is None else _quoted(side)},"price":'
             f'{"null" if price is None else _quoted(price)},"quantity":'
             f'{"null" if quantity is None else _int_json(quantity)},"filled_quantity":0,'
@@ -175,10 +205,10 @@ def _accepted_json(accepted: Micros | None) -> str:
     return "null" if accepted is None else iso_json(accepted)
 
 
-def _amended_json(before: tuple[int, int], prices: PriceJson) -> str:
+def _amended_json(before: tuple[int, int], symbol: SymbolJson) -> str:
     """The end of an ``amended`` event: the price and stamp the order had before."""
     price, arrival = before
-    return f',"previous_price":{prices[price]},"previous_priority_seq":{arrival}}}'
+    return f',"previous_price":{symbol.price(price)},"previous_priority_seq":{arrival}}}'
 
 
 def _client_json(timestamp: str | int) -> str:
@@ -208,30 +238,30 @@ def rejection_value(rejection: Rejection) -> Value:
     }
 
 
-def last_trade_json(last: tuple[int, int, int, Micros] | None, trade_id: str,
-                    prices: PriceJson) -> str:
+def last_trade_json(last: tuple[int, int, int, Micros] | None, symbol: SymbolJson) -> str:
     """The ``last_trade`` part of a market-data snapshot, from a ``LastTrade``'s fields."""
     if last is None:
         return "null"
     seq, price, quantity, ts = last
-    return (f'{{"trade_id":{trade_id}{seq}","seq":{seq},"price":{prices[price]},'
-            f'"quantity":{quantity},"ts":{iso_json(ts)}}}')
+    seq_text = str(seq)
+    return (f'{{"trade_id":{symbol.trade_id}{seq_text}","seq":{seq_text},"price":'
+            f'{symbol.price(price)},"quantity":{quantity},"ts":{iso_json(ts)}}}')
 
 
-def depth_json(levels: list[Level], prices: PriceJson) -> tuple[str, str]:
+def depth_json(levels: list[Level], symbol: SymbolJson) -> tuple[str, str]:
     """(``[[price, total], ...]``, the first pair or ``null``) of levels given best first.
 
     A level's pair is rendered again only when its total changed since the last time.
     """
     if not levels:
         return "[]", "null"
-    pairs = [level.json if level.json_total == level.total else _level_json(level, prices)
+    pairs = [level.json if level.json_total == level.total else _level_json(level, symbol)
              for level in levels]
     return f"[{','.join(pairs)}]", pairs[0]
 
 
-def _level_json(level: Level, prices: PriceJson) -> str:
+def _level_json(level: Level, symbol: SymbolJson) -> str:
     """Render a level's pair anew and keep it with the total it shows."""
-    text = level.json = f"[{prices[level.price]},{level.total}]"
+    text = level.json = f"[{symbol.price(level.price)},{level.total}]"
     level.json_total = level.total
     return text

@@ -30,7 +30,7 @@ from engine.config import (
 )
 from engine.engine import Engine
 from engine.outputs import MARKET_DATA, ORDER_EVENTS, TOPICS, TRADES, Output, encode_json
-from engine.render import TEXTS
+from engine.render import json_text
 
 DEFAULT_START: Final = "2026-01-01T00:00:00Z"
 _T = TypeVar("_T")
@@ -113,7 +113,7 @@ class _LinePrefixes(dict[tuple[str, str | None], bytes | None]):
             self.clear()
         topic, key = topic_key
         printable = key is None or (key.isascii() and key.isprintable())
-        prefix = self[topic_key] = (f'{{"topic":"{topic}","key":{TEXTS[key]},"value":'.encode()
+        prefix = self[topic_key] = (f'{{"topic":"{topic}","key":{json_text(key)},"value":'.encode()
                                     if printable else None)
         return prefix
 
