@@ -14,7 +14,7 @@ apart, and they return the bare event list, with no result object; what
 import hashlib
 import json
 from collections.abc import Iterable
-from typing import Any, Final, NamedTuple
+from typing import Any, Final
 
 from engine.clock import Micros, iso_json
 from engine.commands import (
@@ -64,22 +64,22 @@ from engine.sides import BookSide
 
 Event = Trade | OrderEvent | Rejection
 DEPTH: Final = 10
-_new_tuple: Final = tuple.__new__
 _NO_IDS: Final[list[str]] = []  # shared, never mutated: "no id left the dedup window"
 
 
-class ApplyResult(NamedTuple):
+class ApplyResult:
     """The outcome of one command: its events and what it changed.
 
-    Built with ``tuple.__new__`` on the hot path. ``delta()`` reads the live
-    book, so call it before the next ``apply``.
+    ``delta()`` reads the live book, so call it before the next ``apply``. A slotted
+    class, built natively when compiled (as ``engine.outputs.Output``).
     """
 
-    events: list[Event]
-    changed_orders: list[Order]
-    seen: str | None
-    forgotten: list[str]
-    book: "OrderBook"
+    __slots__ = ("book", "changed_orders", "events", "forgotten", "seen")
+
+    def __init__(self, events: list[Event], changed_orders: list[Order], seen: str | None,
+                 forgotten: list[str], book: "OrderBook") -> None:
+        self.events, self.changed_orders, self.seen = events, changed_orders, seen
+        self.forgotten, self.book = forgotten, book
 
     @property
     def changed(self) -> bool:
@@ -143,7 +143,7 @@ class OrderBook:
                                 command.price, command.timestamp, now)
         else:
             raise TypeError(f"not a command: {command!r}")
-        return _new_tuple(ApplyResult, (events, self._changed, seen, self._forgotten, self))
+        return ApplyResult(events, self._changed, seen, self._forgotten, self)
 
     def new(self, order_id: str, user_id: str, side: str, type: str, tif: str,
             price: int | None, quantity: int, timestamp: ClientTimestamp, now: Micros
