@@ -70,6 +70,8 @@ def replay(lines: Iterable[bytes], engine: Engine, clock: Callable[[int], Micros
     are kept in locals and added to ``counts`` once the input is exhausted.
     """
     trades = events = market = rejected = 0
+    trade_lines, event_lines, market_lines = (_TopicLines(topic, topic in topics)
+                                              for topic in (TRADES, ORDER_EVENTS, MARKET_DATA))
     parts: list[bytes] = []
     offset = -1
     for offset, raw in enumerate(lines):
@@ -78,12 +80,15 @@ def replay(lines: Iterable[bytes], engine: Engine, clock: Callable[[int], Micros
             if topic == ORDER_EVENTS:
                 events += 1
                 rejected += output.json.startswith(_REJECTED)
+                lines_of_topic = event_lines
             elif topic == TRADES:
                 trades += 1
+                lines_of_topic = trade_lines
             else:
                 market += 1
-            if topic in topics:
-                parts += line_parts(output)
+                lines_of_topic = market_lines
+            if lines_of_topic.wanted:
+                lines_of_topic.add(output, parts)
         if len(parts) >= _BLOCK_PARTS:
             yield b"".join(parts)
             parts = []
@@ -99,34 +104,53 @@ _PREFIXES_KEPT: Final = 1 << 12
 _LINE_END: Final = b"}\n"
 
 
-class _LinePrefixes(dict[tuple[str, str | None], bytes | None]):
-    """(topic, key) -> ``{"topic":...,"key":...,"value":``, the start of its lines.
+class _TopicLines:
+    """Writes one topic's lines during a replay, keeping each key's line prefix.
 
-    That is orjson's text of the topic and key, and also ``json``'s (the fallback's, for
-    a value with an integer beyond 64 bits) when the key is printable ASCII; a key that
-    is not (only a rejection's can be) maps to None. Emptied when it reaches
-    ``_PREFIXES_KEPT`` entries (rejections' keys are whatever messages held).
+    The prefixes by key are emptied when they reach ``_PREFIXES_KEPT`` (rejections' keys
+    are whatever messages held); the last key's is at hand, as a command's outputs share
+    their key (``is``: one object, the book's symbol).
     """
 
-    def __missing__(self, topic_key: tuple[str, str | None]) -> bytes | None:
-        if len(self) >= _PREFIXES_KEPT:
-            self.clear()
-        topic, key = topic_key
-        printable = key is None or (key.isascii() and key.isprintable())
-        prefix = self[topic_key] = (f'{{"topic":"{topic}","key":{json_text(key)},"value":'.encode()
-                                    if printable else None)
+    __slots__ = ("key", "prefix", "prefixes", "topic", "wanted")
+
+    def __init__(self, topic: str, wanted: bool) -> None:
+        self.topic, self.wanted = topic, wanted
+        self.prefixes: dict[str | None, bytes] = {}
+        self.key: str | None = None
+        self.prefix = line_prefix(topic, None)
+
+    def add(self, output: Output, parts: list[bytes]) -> None:
+        """Append the pieces of ``encode_line(output)`` to ``parts``."""
+        key = output.key
+        if key is not self.key:
+            self.key, self.prefix = key, self._prefix(key)
+        if self.prefix:
+            parts.append(self.prefix)
+            parts.append(output.json)
+            parts.append(_LINE_END)
+        else:
+            parts.append(encode_line(output))
+
+    def _prefix(self, key: str | None) -> bytes:
+        prefix = self.prefixes.get(key)
+        if prefix is None:
+            if len(self.prefixes) >= _PREFIXES_KEPT:
+                self.prefixes.clear()
+            prefix = self.prefixes[key] = line_prefix(self.topic, key)
         return prefix
 
 
-_PREFIXES: Final = _LinePrefixes()
+def line_prefix(topic: str, key: str | None) -> bytes:
+    """The start of a line, ``{"topic":...,"key":...,"value":``; b"" for an odd key.
 
-
-def line_parts(output: Output) -> tuple[bytes, ...]:
-    """The pieces of ``encode_line(output)``, for a caller that joins many lines at once."""
-    prefix = _PREFIXES[output.topic, output.key]
-    if prefix is None:
-        return encode_json(output.to_dict()), b"\n"
-    return prefix, output.json, _LINE_END
+    That is orjson's text of the topic and key, and also ``json``'s (the fallback's, for
+    a value with an integer beyond 64 bits) when the key is printable ASCII. A key that
+    is not (only a rejection's can be) gets b"": its line is encoded whole.
+    """
+    if key is None or (key.isascii() and key.isprintable()):
+        return f'{{"topic":"{topic}","key":{json_text(key)},"value":'.encode()
+    return b""
 
 
 def encode_line(output: Output) -> bytes:
@@ -135,7 +159,10 @@ def encode_line(output: Output) -> bytes:
     The value is already JSON, so it is wrapped in its topic's and key's prefix; with a
     key that is not printable ASCII the whole line is encoded again.
     """
-    return b"".join(line_parts(output))
+    prefix = line_prefix(output.topic, output.key)
+    if prefix:
+        return b"".join((prefix, output.json, _LINE_END))
+    return encode_json(output.to_dict()) + b"\n"
 
 
 def _lines(source: BinaryIO, size: int = 1 << 20) -> Iterator[bytes]:

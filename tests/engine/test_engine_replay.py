@@ -136,8 +136,14 @@ messages = st.one_of(
 @property_settings(300)
 @given(st.lists(messages, max_size=12))
 def test_every_replayed_line_is_strict_utf8_json(lines):
-    """Whatever comes in, each output line decodes with a strict parser (orjson)."""
-    for block in replay(lines, Engine(), lambda offset: offset, set(TOPICS), Counter()):
+    """Whatever comes in, each output line decodes with a strict parser (orjson), and is
+    ``encode_line`` of the output (which replay() writes from prefixes kept per key)."""
+    blocks = list(replay(lines, Engine(), lambda offset: offset, set(TOPICS), Counter()))
+    for block in blocks:
         assert block.endswith(b"\n")
         for line in block.split(b"\n")[:-1]:
             assert set(orjson.loads(line)) == {"topic", "key", "value"}
+    engine = Engine()
+    assert b"".join(blocks) == b"".join(
+        encode_line(output) for offset, raw in enumerate(lines)
+        for output in engine.process(raw, offset=offset, now=offset))
