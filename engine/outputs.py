@@ -65,7 +65,9 @@ def result_outputs(book: OrderBook, result: ApplyResult, now: Micros) -> list[Ou
     for event in result.events:
         if isinstance(event, Rejection):
             outputs.append(Output(ORDER_EVENTS, symbol, book_rejection_json(event, texts, now, ts)))
-        elif event[0] == TRADE:
+            continue
+        kind: str = event[0]  # typed, so the compiled comparison is a string one
+        if kind == TRADE:
             outputs.append(Output(TRADES, symbol, trade_json(event, texts, ts)))
         else:
             outputs.append(Output(ORDER_EVENTS, symbol, order_event_json(event, texts, now, ts)))

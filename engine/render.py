@@ -131,7 +131,8 @@ def order_event_json(event: OrderEvent, symbol: SymbolJson, now: Micros, ts: str
     are constants.
     """
     order: Order = event[1]  # typed for the compiled build, as in ``trade_json``
-    name, reason, detail = event[0], event[5], event[6]
+    name: str = event[0]  # typed, so the compiled comparison below is a string one
+    reason, detail = event[5], event[6]
     timestamp, accepted = order.timestamp, order.accepted
     tif = _GTC_SEQ
     if isinstance(accepted, tuple):  # an IOC or FOK order (``Order.accepted``)
