@@ -192,19 +192,21 @@ def _command(message: Message, topic: str, partition: int, offset: int,
         timestamp = _client_timestamp(timestamp)
     if action == "cancel":
         return CancelOrder(order_id, user_id, symbol, timestamp)
+    price = message.get("price")
     if action == "amend":
-        price = None if message.get("price") is None else to_ticks(message["price"], spec.tick)
+        price = None if price is None else to_ticks(price, spec.tick)
         return AmendOrder(order_id, user_id, symbol, _quantity(message, spec), price, timestamp)
     side = _choice(message.get("side"), "side", _SIDES, BAD_SIDE)
     kind = (LIMIT if message.get("type") is None and message.get("market_order") is None
             else _order_type(message))
     tif = message.get("tif")
     tif = GTC if tif is None else _choice(tif, "tif", _TIFS, BAD_TIF, upper=True)
-    price = None
-    if kind == LIMIT:
-        if message.get("price") is None:
-            raise Refused(BAD_PRICE, "a limit order needs a price")
-        price = to_ticks(message["price"], spec.tick)
+    if kind != LIMIT:
+        price = None
+    elif price is None:
+        raise Refused(BAD_PRICE, "a limit order needs a price")
+    else:
+        price = to_ticks(price, spec.tick)
     return NewOrder(order_id, user_id, symbol, side, kind, tif, price, _quantity(message, spec),
                     timestamp)
 
