@@ -63,10 +63,12 @@ _SYMBOL: Final = re.compile(r"[A-Z][A-Z0-9.]{0,11}")
 _USER_ID: Final = re.compile(r"[^\x00-\x1f\x7f-\x9f\ud800-\udfff]{1,64}")
 _SURROGATE: Final = re.compile(r"[\ud800-\udfff]")
 _LONGEST_INT_TEXT: Final = 100
-_ACTIONS: Final = ("new", "cancel", "amend")
-_SIDES: Final = (BUY, SELL)
-_TYPES: Final = (LIMIT, MARKET)
-_TIFS: Final = (GTC, IOC, FOK)
+# tuple[str, ...] keeps each a tuple object when compiled (a fixed-length tuple is kept
+# unboxed, and built anew for every call that takes it).
+_ACTIONS: Final[tuple[str, ...]] = ("new", "cancel", "amend")
+_SIDES: Final[tuple[str, ...]] = (BUY, SELL)
+_TYPES: Final[tuple[str, ...]] = (LIMIT, MARKET)
+_TIFS: Final[tuple[str, ...]] = (GTC, IOC, FOK)
 _DEFAULT_CONFIG: Final = EngineConfig()
 
 Message = dict[str, Any]
