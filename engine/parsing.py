@@ -63,10 +63,12 @@ _SYMBOL: Final = re.compile(r"[A-Z][A-Z0-9.]{0,11}")
 _USER_ID: Final = re.compile(r"[^\x00-\x1f\x7f-\x9f\ud800-\udfff]{1,64}")
 _SURROGATE: Final = re.compile(r"[\ud800-\udfff]")
 _LONGEST_INT_TEXT: Final = 100
-_ACTIONS: Final = {"new": "new", "cancel": "cancel", "amend": "amend"}
-_SIDES: Final = {"buy": BUY, "sell": SELL}
-_TYPES: Final = {"limit": LIMIT, "market": MARKET}
-_TIFS: Final = {"GTC": GTC, "IOC": IOC, "FOK": FOK}
+# tuple[str, ...] keeps each a tuple object when compiled (a fixed-length tuple is kept
+# unboxed, and built anew for every call that takes it).
+_ACTIONS: Final[tuple[str, ...]] = ("new", "cancel", "amend")
+_SIDES: Final[tuple[str, ...]] = (BUY, SELL)
+_TYPES: Final[tuple[str, ...]] = (LIMIT, MARKET)
+_TIFS: Final[tuple[str, ...]] = (GTC, IOC, FOK)
 _DEFAULT_CONFIG: Final = EngineConfig()
 
 Message = dict[str, Any]
@@ -178,8 +180,7 @@ def _command(message: Message, topic: str, partition: int, offset: int,
     # Optional fields' defaults are applied here, without a call; ``message.get`` is a
     # direct dict lookup when compiled (a bound ``get`` would be a Python-level call).
     action = message.get("action")
-    action = "new" if action is None else _choice(action, "action", _ACTIONS, str.lower,
-                                                  UNKNOWN_ACTION)
+    action = "new" if action is None else _choice(action, "action", _ACTIONS, UNKNOWN_ACTION)
     order_id = message.get("order_id")
     if order_id is None and action == "new":
         order_id = f"{topic}-{partition}-{offset}"
@@ -193,19 +194,21 @@ def _command(message: Message, topic: str, partition: int, offset: int,
         timestamp = _client_timestamp(timestamp)
     if action == "cancel":
         return CancelOrder(order_id, user_id, symbol, timestamp)
+    price = message.get("price")
     if action == "amend":
-        price = None if message.get("price") is None else to_ticks(message["price"], spec.tick)
+        price = None if price is None else to_ticks(price, spec.tick)
         return AmendOrder(order_id, user_id, symbol, _quantity(message, spec), price, timestamp)
-    side = _choice(message.get("side"), "side", _SIDES, str.lower, BAD_SIDE)
+    side = _choice(message.get("side"), "side", _SIDES, BAD_SIDE)
     kind = (LIMIT if message.get("type") is None and message.get("market_order") is None
             else _order_type(message))
     tif = message.get("tif")
-    tif = GTC if tif is None else _choice(tif, "tif", _TIFS, str.upper, BAD_TIF)
-    price = None
-    if kind == LIMIT:
-        if message.get("price") is None:
-            raise Refused(BAD_PRICE, "a limit order needs a price")
-        price = to_ticks(message["price"], spec.tick)
+    tif = GTC if tif is None else _choice(tif, "tif", _TIFS, BAD_TIF, upper=True)
+    if kind != LIMIT:
+        price = None
+    elif price is None:
+        raise Refused(BAD_PRICE, "a limit order needs a price")
+    else:
+        price = to_ticks(price, spec.tick)
     return NewOrder(order_id, user_id, symbol, side, kind, tif, price, _quantity(message, spec),
                     timestamp)
 
@@ -221,15 +224,22 @@ def _valid_order_id(order_id: str) -> bool:
     return _ORDER_ID.fullmatch(order_id) is not None
 
 
-def _choice(value: object, name: str, choices: dict[str, str], normalise, reason: str) -> str:
+def _choice(value: object, name: str, choices: tuple[str, ...], reason: str,
+            upper: bool = False) -> str:
     """A case-insensitive enumerated field's value (the caller applies a default for None).
 
-    The value as written is looked up first: most clients write the canonical case.
+    ``choices`` are in their canonical case, lower unless ``upper``. The value as written
+    is tried first: most clients write the canonical case. A tuple, not a dict: a
+    decoded string's hash is not computed yet, and costs more than a few comparisons
+    (written as a loop: compiled, ``in`` on a tuple is a generic, slower call).
     """
     if isinstance(value, str):
-        choice = choices.get(value) or choices.get(normalise(value))
-        if choice is not None:
-            return choice
+        for choice in choices:
+            if value == choice:
+                return choice
+        folded = value.upper() if upper else value.lower()
+        if folded in choices:
+            return folded
     raise Refused(reason, f"{name} must be one of {', '.join(choices)}")
 
 
@@ -239,13 +249,18 @@ def _order_type(message: Message) -> str:
     if flag is not None and not isinstance(flag, bool):
         raise Refused(INVALID_FIELD, "market_order must be true or false")
     value = message.get("type")
-    return LIMIT if value is None else _choice(value, "type", _TYPES, str.lower, BAD_TYPE)
+    return LIMIT if value is None else _choice(value, "type", _TYPES, BAD_TYPE)
 
 
 def _user_id(message: Message) -> str:
+    """``user_id``, checked against ``_USER_ID``.
+
+    The common id of letters and digits passes on ``isalnum()`` (no control character or
+    surrogate is a letter or digit): cheaper than hashing the fresh string for a lookup.
+    """
     value = message.get("user_id")
     if isinstance(value, str):
-        if value in _CHECKED_USER_IDS:
+        if (len(value) <= 64 and value.isalnum()) or value in _CHECKED_USER_IDS:
             return value
         if _USER_ID.fullmatch(value):
             _remember(_CHECKED_USER_IDS, value, value)
