@@ -45,17 +45,17 @@ class _SecondTexts(dict[int, str]):
 
 
 class _LastMilli:
-    """The millisecond rendered last and its text (``_SecondTexts``' and three digits).
+    """The millisecond rendered last, with its text (``_SecondTexts``' and three digits).
 
     A command's outputs share one time and commands come many to a millisecond, so a
-    comparison of two attributes replaces most lookups.
+    comparison replaces most lookups. One tuple, replaced whole: a thread that reads it
+    never sees one millisecond with another's text.
     """
 
-    __slots__ = ("milli", "text")
+    __slots__ = ("pair",)
 
     def __init__(self) -> None:
-        self.milli = -1 << 64  # no engine time's millisecond
-        self.text = ""
+        self.pair: tuple[int, str] = (-1 << 64, "")  # no engine time's millisecond
 
 
 _SECONDS_KEPT: Final = 4096
@@ -66,12 +66,11 @@ _DIGITS: Final = tuple(f"{n:03d}" for n in range(1000))  # three digits of the m
 
 def _milli_text(milli: int) -> str:
     """``YYYY-MM-DDTHH:MM:SS.mmm`` of the millisecond ``milli`` since the epoch."""
-    last = _LAST_MILLI
-    if milli != last.milli:
-        second = milli // 1000
-        last.text = f"{_SECOND_TEXTS[second]}{_DIGITS[milli % 1000]}"
-        last.milli = milli
-    return last.text
+    last, text = _LAST_MILLI.pair
+    if milli != last:
+        text = f"{_SECOND_TEXTS[milli // 1000]}{_DIGITS[milli % 1000]}"
+        _LAST_MILLI.pair = (milli, text)
+    return text
 
 
 def format_iso(micros: Micros) -> str:

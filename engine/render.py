@@ -150,6 +150,7 @@ def order_event_json(event: OrderEvent, symbol: SymbolJson, now: Micros, ts: str
     return _encoded(text, timestamp)
 
 
+# Constant pieces of an order event: no reason; from ``ts`` to ``priority_seq``, per tif.
 _NO_REASON: Final = ',"reason":null,"detail":"","timestamp":'
 _TIF_SEQ: Final = {tif: f',"tif":"{tif}","priority_seq":' for tif in (GTC, IOC, FOK)}
 _GTC_SEQ: Final = _TIF_SEQ[GTC]
@@ -187,8 +188,11 @@ def _quoted(text: str) -> str:
 
 
 def _encoded(text: str, timestamp: object) -> bytes:
-    """``text`` as bytes, or as ``encode_json`` gives it when it echoes an integer
-    ``timestamp`` beyond 64 bits (which orjson cannot write: encoding the dict falls back)."""
+    """``text`` as bytes, the same as encoding the message's dict gives.
+
+    With an integer ``timestamp`` beyond 64 bits, which orjson cannot write, encoding the
+    dict takes ``encode_json``'s fallback, so the text is decoded and encoded that way.
+    """
     if type(timestamp) is int and not _I64_MIN <= timestamp <= _U64_MAX:
         return encode_json(decode_json(text))
     return text.encode()

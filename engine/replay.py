@@ -118,7 +118,7 @@ class _TopicLines:
         self.topic, self.wanted = topic, wanted
         self.prefixes: dict[str | None, bytes] = {}
         self.key: str | None = None
-        self.prefix = line_prefix(topic, None)
+        self.prefix = _line_prefix(topic, None)
 
     def add(self, output: Output, parts: list[bytes]) -> None:
         """Append the pieces of ``encode_line(output)`` to ``parts``."""
@@ -137,11 +137,11 @@ class _TopicLines:
         if prefix is None:
             if len(self.prefixes) >= _PREFIXES_KEPT:
                 self.prefixes.clear()
-            prefix = self.prefixes[key] = line_prefix(self.topic, key)
+            prefix = self.prefixes[key] = _line_prefix(self.topic, key)
         return prefix
 
 
-def line_prefix(topic: str, key: str | None) -> bytes:
+def _line_prefix(topic: str, key: str | None) -> bytes:
     """The start of a line, ``{"topic":...,"key":...,"value":``; b"" for an odd key.
 
     That is orjson's text of the topic and key, and also ``json``'s (the fallback's, for
@@ -159,7 +159,7 @@ def encode_line(output: Output) -> bytes:
     The value is already JSON, so it is wrapped in its topic's and key's prefix; with a
     key that is not printable ASCII the whole line is encoded again.
     """
-    prefix = line_prefix(output.topic, output.key)
+    prefix = _line_prefix(output.topic, output.key)
     if prefix:
         return b"".join((prefix, output.json, _LINE_END))
     return encode_json(output.to_dict()) + b"\n"

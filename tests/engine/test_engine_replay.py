@@ -91,11 +91,13 @@ def test_module_runs_as_a_command(stream):
 
 
 @property_settings(300)
-@given(st.integers(min_value=-62135596800 * 10**6, max_value=253402300799 * 10**6 + 999_999))
+@given(st.integers(min_value=-62135596800 * 10**6, max_value=253402300799 * 10**6 + 999_998))
 def test_format_iso_matches_strftime(micros):
-    moment = datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=micros)
-    assert format_iso(micros) == moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-    assert iso_json(micros) == json.dumps(format_iso(micros))
+    """Also the next microsecond, mostly in the millisecond whose text is kept."""
+    for time in (micros, micros + 1):
+        moment = datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=time)
+        assert format_iso(time) == moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        assert iso_json(time) == json.dumps(format_iso(time))
 
 
 @pytest.mark.parametrize(("key", "value"), [
