@@ -50,8 +50,7 @@ def _encodable(value: object) -> bool:
 
 @property_settings(200)
 @given(users.filter(_encodable), st.none() | any_text.filter(_encodable) | st.integers(),
-       st.integers(1, 10**9),
-       st.sampled_from(("buy", "sell")))
+       st.integers(1, 10**9), st.sampled_from(("buy", "sell")))
 def test_book_rejections_are_their_dicts_encoded(user, timestamp, quantity, side):
     """The book's rejections, rendered without a dict, match ``rejection_value`` encoded."""
     book = OrderBook("AAPL")

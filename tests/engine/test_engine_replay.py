@@ -138,8 +138,10 @@ messages = st.one_of(
 @property_settings(300)
 @given(st.lists(messages, max_size=12))
 def test_every_replayed_line_is_strict_utf8_json(lines):
-    """Whatever comes in, each output line decodes with a strict parser (orjson), and is
-    ``encode_line`` of the output (which replay() writes from prefixes kept per key)."""
+    """Whatever comes in, each line decodes with a strict parser (orjson).
+
+    And it is ``encode_line`` of its output, which replay() writes from prefixes it keeps.
+    """
     blocks = list(replay(lines, Engine(), lambda offset: offset, set(TOPICS), Counter()))
     for block in blocks:
         assert block.endswith(b"\n")
