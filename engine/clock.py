@@ -8,6 +8,8 @@ ISO-8601 strings are only made at the edge when an output is rendered.
 from datetime import UTC, datetime, timedelta
 from typing import Final
 
+from engine.caches import keep
+
 Micros = int
 
 _EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
@@ -38,10 +40,8 @@ class _SecondTexts(dict[int, str]):
     """
 
     def __missing__(self, second: int) -> str:
-        if len(self) >= _SECONDS_KEPT:
-            self.clear()
-        text = self[second] = (_EPOCH + timedelta(seconds=second)).strftime("%Y-%m-%dT%H:%M:%S.")
-        return text
+        text = (_EPOCH + timedelta(seconds=second)).strftime("%Y-%m-%dT%H:%M:%S.")
+        return keep(self, second, text, _SECONDS_KEPT)
 
 
 class _LastMilli:

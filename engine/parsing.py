@@ -23,6 +23,7 @@ from typing import Any, Final
 
 import orjson
 
+from engine.caches import keep
 from engine.clock import Micros
 from engine.commands import (
     BUY,
@@ -263,7 +264,7 @@ def _user_id(message: Message) -> str:
         if (len(value) <= 64 and value.isalnum()) or value in _CHECKED_USER_IDS:
             return value
         if _USER_ID.fullmatch(value):
-            _remember(_CHECKED_USER_IDS, value, value)
+            keep(_CHECKED_USER_IDS, value, value, _CHECKED_KEPT)
             return value
     raise Refused(INVALID_FIELD, "user_id must be 1-64 characters, none of them a control "
                                  "character or a lone surrogate")
@@ -277,7 +278,7 @@ def _symbol(message: Message) -> str:
             return symbol
         symbol = value.upper()
         if _SYMBOL.fullmatch(symbol):
-            _remember(_CHECKED_SYMBOLS, value, symbol)
+            keep(_CHECKED_SYMBOLS, value, symbol, _CHECKED_KEPT)
             return symbol
     raise Refused(BAD_SYMBOL, "symbol must match ^[A-Z][A-Z0-9.]{0,11}$")
 
@@ -287,13 +288,6 @@ def _symbol(message: Message) -> str:
 _CHECKED_USER_IDS: Final[dict[str, str]] = {}
 _CHECKED_SYMBOLS: Final[dict[str, str]] = {}
 _CHECKED_KEPT: Final = 1 << 12
-
-
-def _remember(checked: dict[str, str], text: str, value: str) -> None:
-    """Keep ``text`` as checked (giving ``value``), emptying the table when it is full."""
-    if len(checked) >= _CHECKED_KEPT:
-        checked.clear()
-    checked[text] = value
 
 
 def _quantity(message: Message, spec: SymbolSpec) -> int:

@@ -8,6 +8,7 @@ import re
 from decimal import Decimal, InvalidOperation
 from typing import Final
 
+from engine.caches import keep
 from engine.rejections import BAD_PRICE, OFF_TICK, Refused
 
 MAX_DECIMALS: Final = 8
@@ -46,10 +47,7 @@ def to_ticks(value: object, tick: Decimal) -> int:
             known = _new_tick_table(tick)
         ticks = known.get(value)
         if ticks is None:
-            ticks = _to_ticks(value, tick)
-            if len(known) >= _FORMAT_CACHE:
-                known.clear()
-            known[value] = ticks
+            ticks = keep(known, value, _to_ticks(value, tick), _FORMAT_CACHE)
         return ticks
     return _to_ticks(value, tick)
 
@@ -62,11 +60,8 @@ _TICK_SIZES_KEPT: Final = 64
 
 def _new_tick_table(tick: Decimal) -> dict[str, int]:
     """An empty table of ``tick``'s prices (all tables dropped first if there are too many)."""
-    if len(_KNOWN_TICKS) >= _TICK_SIZES_KEPT:
-        _KNOWN_TICKS.clear()
     known: dict[str, int] = {}
-    _KNOWN_TICKS[tick] = known
-    return known
+    return keep(_KNOWN_TICKS, tick, known, _TICK_SIZES_KEPT)
 
 
 def _to_ticks(value: object, tick: Decimal) -> int:
@@ -107,10 +102,7 @@ class PriceTexts(dict[int, str]):
         self.quantum = Decimal(1).scaleb(min(_exponent(tick), 0))
 
     def __missing__(self, ticks: int) -> str:
-        if len(self) >= _FORMAT_CACHE:
-            self.clear()
-        text = self[ticks] = str((self.tick * ticks).quantize(self.quantum))
-        return text
+        return keep(self, ticks, str((self.tick * ticks).quantize(self.quantum)), _FORMAT_CACHE)
 
 
 def _exponent(tick: Decimal) -> int:

@@ -24,6 +24,7 @@ from typing import Any, Final
 
 import orjson
 
+from engine.caches import keep
 from engine.clock import Micros, format_iso, iso_json
 from engine.commands import BUY, FOK, GTC, IOC, SELL
 from engine.events import AMENDED, REJECTED, OrderEvent, Trade
@@ -65,9 +66,8 @@ def json_text(text: str | None) -> str:
     """
     literal = _TEXTS.get(text)
     if literal is None:
-        if len(_TEXTS) >= _CACHED:
-            _TEXTS.clear()
-        literal = _TEXTS[text] = "null" if text is None else _orjson_dumps(text).decode()
+        literal = keep(_TEXTS, text, "null" if text is None else _orjson_dumps(text).decode(),
+                       _CACHED)
     return literal
 
 
@@ -98,9 +98,7 @@ class SymbolJson:
             return "null"
         literal = self.literals.get(ticks)
         if literal is None:
-            if len(self.literals) >= _CACHED:
-                self.literals.clear()
-            literal = self.literals[ticks] = f'"{self.texts[ticks]}"'
+            literal = keep(self.literals, ticks, f'"{self.texts[ticks]}"', _CACHED)
         return literal
 
 

@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal, InvalidOperation
 from typing import BinaryIO, Final, TextIO, TypeVar
 
+from engine.caches import keep
 from engine.clock import MICROS_PER_SECOND, Micros, parse_iso, wall_clock
 from engine.config import (
     DEFAULT_DEDUP_IDS,
@@ -135,9 +136,7 @@ class _TopicLines:
     def _prefix(self, key: str | None) -> bytes:
         prefix = self.prefixes.get(key)
         if prefix is None:
-            if len(self.prefixes) >= _PREFIXES_KEPT:
-                self.prefixes.clear()
-            prefix = self.prefixes[key] = _line_prefix(self.topic, key)
+            prefix = keep(self.prefixes, key, _line_prefix(self.topic, key), _PREFIXES_KEPT)
         return prefix
 
 
